@@ -1,0 +1,246 @@
+package io.hookrelay.config;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Builds the typed {@link HookrelayConfig}: the defaults in conf/config.json (the working directory's copy if
+ * present, else the one inside the jar, or the file named by HOOKRELAY_CONFIG), each key overridden by the
+ * variable HOOKRELAY_&lt;KEY&gt;. A value that cannot be used raises a {@link ConfigException} naming the
+ * variable and the rule.
+ */
+public final class ConfigLoader {
+  private static final String PREFIX = "HOOKRELAY_";
+
+  private final JsonObject defaults;
+  private final Map<String, String> env;
+
+  private ConfigLoader(JsonObject defaults, Map<String, String> env) {
+    this.defaults = defaults;
+    this.env = env;
+  }
+
+  /** Loads with the process environment. */
+  public static HookrelayConfig load() {
+    return load(System.getenv());
+  }
+
+  /** Loads with the given variables in place of the environment (tests, and re-loads after embedded start-up). */
+  public static HookrelayConfig load(Map<String, String> env) {
+    return new ConfigLoader(readDefaults(env), env).build();
+  }
+
+  static JsonObject readDefaults(Map<String, String> env) {
+    String named = env.get(PREFIX + "CONFIG");
+    Path file = named != null && !named.isBlank() ? Path.of(named) : Path.of("conf", "config.json");
+    try {
+      if (Files.isRegularFile(file)) {
+        return new JsonObject(Files.readString(file));
+      }
+      if (named != null && !named.isBlank()) {
+        throw new ConfigException("HOOKRELAY_CONFIG: no such file '" + named + "'");
+      }
+      try (InputStream in = ConfigLoader.class.getResourceAsStream("/conf/config.json")) {
+        if (in == null) {
+          throw new ConfigException("conf/config.json: not found in the working directory nor inside the jar");
+        }
+        return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      }
+    } catch (IOException | DecodeException e) {
+      throw new ConfigException(file + ": cannot be read as JSON (" + e.getMessage() + ")");
+    }
+  }
+
+  private HookrelayConfig build() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    Duration deliveryTimeout = duration("delivery_timeout", Duration.ofMillis(1), Duration.ofMinutes(10));
+    Duration visibility = duration("visibility_timeout", Duration.ofSeconds(1), Duration.ofHours(24));
+    if (visibility.compareTo(deliveryTimeout.plusSeconds(1)) < 0) {
+      throw new ConfigException(name("visibility_timeout") + ": must be longer than delivery_timeout ("
+          + Durations.format(deliveryTimeout) + ") plus a second, or deliveries still in flight would be claimed again");
+    }
+    int httpInstances = integer("http_instances", 0, 256);
+    int deliveryInstances = integer("delivery_instances", 0, 256);
+    return new HookrelayConfig(
+        text("http_host"),
+        integer("http_port", 0, 65535),
+        httpInstances == 0 ? 2 * cores : httpInstances,
+        url("database_url", "postgresql://", "postgres://"),
+        integer("database_pool_size", 1, 512),
+        url("redis_url", "redis://", "rediss://"),
+        text("redis_key_prefix"),
+        Path.of(text("data_dir")).toAbsolutePath().normalize(),
+        apiKeys(),
+        bool("allow_private_targets"),
+        parsed("retry_schedule", Durations::parseList, "a comma-separated list of durations like 10s,30s,1m"),
+        integer("max_attempts", 1, 100),
+        deliveryTimeout,
+        deliveryInstances == 0 ? 2 * cores : deliveryInstances,
+        integer("max_in_flight", 1, 10_000),
+        integer("circuit_breaker_threshold", 0, 1_000_000),
+        duration("secret_overlap", Duration.ZERO, Duration.ofDays(30)),
+        visibility,
+        integer("max_body_bytes", 1024, 64 * 1024 * 1024),
+        longInteger("backlog_limit", 1, Long.MAX_VALUE),
+        integer("ingest_batch_size", 1, 10_000),
+        duration("ingest_batch_delay", Duration.ZERO, Duration.ofSeconds(1)),
+        duration("recovery_interval", Duration.ofMillis(10), Duration.ofHours(1)),
+        duration("recovery_grace", Duration.ZERO, Duration.ofHours(1)),
+        integer("retention_hours", 1, 24 * 365 * 10),
+        duration("retention_interval", Duration.ofMillis(10), Duration.ofDays(1)),
+        integer("retention_batch_size", 1, 1_000_000),
+        roles(),
+        bool("cluster"),
+        text("cluster_host"),
+        integer("cluster_port", 0, 65535),
+        raw("cluster_public_host").trim(),
+        Arrays.stream(raw("cluster_members").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
+        duration("shutdown_timeout", Duration.ofSeconds(1), Duration.ofMinutes(10)),
+        oneOf("log_format", Set.of("text", "json")));
+  }
+
+  private static String name(String key) {
+    return PREFIX + key.toUpperCase(Locale.ROOT);
+  }
+
+  private String raw(String key) {
+    String fromEnv = env.get(name(key));
+    if (fromEnv != null) {
+      return fromEnv;
+    }
+    Object value = defaults.getValue(key);
+    if (value == null) {
+      throw new ConfigException(name(key) + ": missing (no default in conf/config.json)");
+    }
+    if (value instanceof io.vertx.core.json.JsonArray array) {
+      return String.join(",", array.stream().map(String::valueOf).toList());
+    }
+    return String.valueOf(value);
+  }
+
+  private String text(String key) {
+    String value = raw(key).trim();
+    if (value.isEmpty()) {
+      throw new ConfigException(name(key) + ": must not be empty");
+    }
+    return value;
+  }
+
+  private <T> T parsed(String key, Function<String, T> parser, String rule) {
+    String value = raw(key);
+    try {
+      return parser.apply(value);
+    } catch (RuntimeException e) {
+      throw new ConfigException(name(key) + ": must be " + rule + ", got '" + value + "'");
+    }
+  }
+
+  private int integer(String key, int min, int max) {
+    return (int) longInteger(key, min, max);
+  }
+
+  private long longInteger(String key, long min, long max) {
+    String value = raw(key).trim();
+    long n;
+    try {
+      n = Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new ConfigException(name(key) + ": must be a whole number from " + min + " to " + max + ", got '" + value + "'");
+    }
+    if (n < min || n > max) {
+      throw new ConfigException(name(key) + ": must be a whole number from " + min + " to " + max + ", got '" + value + "'");
+    }
+    return n;
+  }
+
+  private boolean bool(String key) {
+    String value = raw(key).trim().toLowerCase(Locale.ROOT);
+    return switch (value) {
+      case "true", "1", "yes" -> true;
+      case "false", "0", "no" -> false;
+      default -> throw new ConfigException(name(key) + ": must be true or false, got '" + value + "'");
+    };
+  }
+
+  private Duration duration(String key, Duration min, Duration max) {
+    Duration d = parsed(key, Durations::parse, "a duration like 250ms, 10s, 5m or 2h");
+    if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+      throw new ConfigException(name(key) + ": must be between " + Durations.format(min) + " and "
+          + Durations.format(max) + ", got '" + raw(key) + "'");
+    }
+    return d;
+  }
+
+  private String oneOf(String key, Set<String> allowed) {
+    String value = raw(key).trim().toLowerCase(Locale.ROOT);
+    if (!allowed.contains(value)) {
+      throw new ConfigException(name(key) + ": must be one of " + String.join(", ", allowed.stream().sorted().toList())
+          + ", got '" + value + "'");
+    }
+    return value;
+  }
+
+  private String url(String key, String... schemes) {
+    String value = raw(key).trim();
+    if (value.isEmpty()) {
+      return "";
+    }
+    for (String scheme : schemes) {
+      if (value.startsWith(scheme)) {
+        return value;
+      }
+    }
+    throw new ConfigException(name(key) + ": must start with " + String.join(" or ", schemes)
+        + " (or be empty for the embedded server)");
+  }
+
+  private List<String> apiKeys() {
+    List<String> keys = Arrays.stream(raw("api_keys").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    for (String key : keys) {
+      if (key.length() < 16) {
+        throw new ConfigException(name("api_keys") + ": each key must be at least 16 characters long");
+      }
+    }
+    return keys;
+  }
+
+  private Set<Role> roles() {
+    Set<Role> roles = EnumSet.noneOf(Role.class);
+    for (String part : raw("roles").split(",")) {
+      String role = part.trim().toUpperCase(Locale.ROOT);
+      if (role.isEmpty()) {
+        continue;
+      }
+      try {
+        roles.add(Role.valueOf(role));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(name("roles") + ": must list any of api, delivery, retention, got '" + part.trim() + "'");
+      }
+    }
+    if (roles.isEmpty()) {
+      throw new ConfigException(name("roles") + ": must name at least one of api, delivery, retention");
+    }
+    return Set.copyOf(roles);
+  }
+
+  /** A copy of {@code env} with one more variable: how Main feeds embedded server URLs back into the loader. */
+  public static Map<String, String> with(Map<String, String> env, String key, String value) {
+    Map<String, String> copy = new HashMap<>(env);
+    copy.put(name(key), value);
+    return copy;
+  }
+}

@@ -1,0 +1,60 @@
+package io.hookrelay.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Every setting of a node, read once at start-up (conf/config.json overridden by HOOKRELAY_* variables)
+ * and passed down; nothing deeper reads the environment.
+ */
+public record HookrelayConfig(
+    String httpHost,
+    int httpPort,
+    int httpInstances,
+    String databaseUrl,
+    int databasePoolSize,
+    String redisUrl,
+    String redisKeyPrefix,
+    Path dataDir,
+    List<String> apiKeys,
+    boolean allowPrivateTargets,
+    List<Duration> retrySchedule,
+    int maxAttempts,
+    Duration deliveryTimeout,
+    int deliveryInstances,
+    int maxInFlight,
+    int circuitBreakerThreshold,
+    Duration secretOverlap,
+    Duration visibilityTimeout,
+    int maxBodyBytes,
+    long backlogLimit,
+    int ingestBatchSize,
+    Duration ingestBatchDelay,
+    Duration recoveryInterval,
+    Duration recoveryGrace,
+    int retentionHours,
+    Duration retentionInterval,
+    int retentionBatchSize,
+    Set<Role> roles,
+    boolean cluster,
+    String clusterHost,
+    int clusterPort,
+    String clusterPublicHost,
+    List<String> clusterMembers,
+    Duration shutdownTimeout,
+    String logFormat) {
+
+  public boolean embeddedDatabase() {
+    return databaseUrl.isBlank();
+  }
+
+  public boolean embeddedRedis() {
+    return redisUrl.isBlank();
+  }
+
+  public boolean hasRole(Role role) {
+    return roles.contains(role);
+  }
+}
