@@ -56,6 +56,7 @@ CREATE TABLE attempts (
   id               bigserial PRIMARY KEY,
   delivery_id      uuid        NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
   subscription_id  uuid        NOT NULL,
+  target_url       text        NOT NULL,
   attempt_number   integer     NOT NULL,
   started_at       timestamptz NOT NULL,
   duration_ms      integer     NOT NULL,

@@ -1,0 +1,60 @@
+package io.hookrelay.delivery;
+
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * When to try again: attempt n+1 waits {@code schedule[n-1]} with ±20 % jitter (the last step repeats when there
+ * are more attempts than steps); a receiver's Retry-After on 429 or 503 is honoured up to the largest step.
+ */
+public final class RetryPolicy {
+  private final List<Duration> schedule;
+  private final int maxAttempts;
+  private final long largestStepMs;
+
+  public RetryPolicy(List<Duration> schedule, int maxAttempts) {
+    this.schedule = List.copyOf(schedule);
+    this.maxAttempts = maxAttempts;
+    this.largestStepMs = schedule.stream().mapToLong(Duration::toMillis).max().orElse(0);
+  }
+
+  public int maxAttempts() {
+    return maxAttempts;
+  }
+
+  public boolean exhausted(int attemptsMade) {
+    return attemptsMade >= maxAttempts;
+  }
+
+  /** The wait after attempt {@code attemptsMade} (1-based) failed, in milliseconds. */
+  public long delayMs(int attemptsMade, int statusCode, String retryAfter) {
+    if ((statusCode == 429 || statusCode == 503) && retryAfter != null) {
+      long asked = parseRetryAfterMs(retryAfter);
+      if (asked >= 0) {
+        return Math.min(asked, largestStepMs);
+      }
+    }
+    long base = schedule.get(Math.min(attemptsMade, schedule.size()) - 1).toMillis();
+    double jitter = 0.8 + ThreadLocalRandom.current().nextDouble() * 0.4;
+    return Math.round(base * jitter);
+  }
+
+  /** Retry-After is either delay-seconds or an HTTP date; answers -1 when it is neither. */
+  static long parseRetryAfterMs(String value) {
+    String v = value.trim();
+    try {
+      long seconds = Long.parseLong(v);
+      return seconds < 0 ? -1 : seconds * 1000;
+    } catch (NumberFormatException e) {
+      try {
+        long at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+        return Math.max(0, at - System.currentTimeMillis());
+      } catch (RuntimeException e2) {
+        return -1;
+      }
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package io.hookrelay.delivery;
+
+import io.hookrelay.bus.Addresses;
+import io.hookrelay.store.Subscription;
+import io.hookrelay.store.SubscriptionRepository;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A verticle instance's copy of the subscriptions, so that ingest and delivery do not read them per webhook. An
+ * entry is dropped when any node publishes a change; a full reload every minute covers a missed announcement.
+ * One per verticle instance, used from its event loop only.
+ */
+public final class SubscriptionCache {
+  private static final long FULL_RELOAD_MS = 60_000;
+
+  private final SubscriptionRepository repository;
+  private final Map<UUID, Subscription> byId = new HashMap<>();
+  private final MessageConsumer<JsonObject> consumer;
+  private final long timer;
+  private final Vertx vertx;
+  private boolean complete;
+  private Future<List<Subscription>> loading;
+
+  public SubscriptionCache(Vertx vertx, SubscriptionRepository repository) {
+    this.vertx = vertx;
+    this.repository = repository;
+    this.consumer = vertx.eventBus().consumer(Addresses.SUBSCRIPTIONS_CHANGED, m -> invalidate(m.body()));
+    this.timer = vertx.setPeriodic(FULL_RELOAD_MS, id -> complete = false);
+  }
+
+  /** Announces a change to every node's caches (this one included). */
+  public static void publishChange(Vertx vertx, UUID id) {
+    vertx.eventBus().publish(Addresses.SUBSCRIPTIONS_CHANGED, new JsonObject().put("id", id.toString()));
+  }
+
+  public Future<Void> ready() {
+    return consumer.completion();
+  }
+
+  /** The subscription, or null when there is none with that id. */
+  public Future<Subscription> get(UUID id) {
+    Subscription cached = byId.get(id);
+    if (cached != null) {
+      return Future.succeededFuture(cached);
+    }
+    return repository.find(id).onSuccess(s -> {
+      if (s != null) {
+        byId.put(id, s);
+      }
+    });
+  }
+
+  /** Every subscription, for fan-out. */
+  public Future<List<Subscription>> all() {
+    if (complete) {
+      return Future.succeededFuture(new ArrayList<>(byId.values()));
+    }
+    if (loading == null) {
+      loading = repository.all().onComplete(ar -> {
+        loading = null;
+        if (ar.succeeded()) {
+          byId.clear();
+          ar.result().forEach(s -> byId.put(s.id(), s));
+          complete = true;
+        }
+      });
+    }
+    return loading;
+  }
+
+  private void invalidate(JsonObject change) {
+    String id = change.getString("id");
+    if (id != null) {
+      byId.remove(UUID.fromString(id));
+    }
+    complete = false;
+  }
+
+  public Future<Void> close() {
+    vertx.cancelTimer(timer);
+    return consumer.unregister();
+  }
+}

@@ -1,0 +1,52 @@
+package io.hookrelay.store;
+
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Connection settings for PostgreSQL: the pooled Vert.x client for the node, and Flyway for migrations. */
+public final class Database {
+  private static final Logger log = LoggerFactory.getLogger(Database.class);
+
+  private Database() {}
+
+  public static PgConnectOptions connectOptions(String url) {
+    PgConnectOptions options = PgConnectOptions.fromUri(url.replaceFirst("^postgres://", "postgresql://"));
+    return options.setCachePreparedStatements(true)
+        .setPreparedStatementCacheMaxSize(512)
+        .setPipeliningLimit(256)
+        .setReconnectAttempts(0)
+        .setConnectTimeout(5000);
+  }
+
+  /**
+   * A pool shared by every verticle of this node under one name, so that instances per core do not multiply
+   * connections.
+   */
+  public static Pool pool(Vertx vertx, String url, int maxSize) {
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(maxSize).setShared(true).setName("hookrelay-pg")
+            .setMaxWaitQueueSize(100_000).setConnectionTimeout(10).setIdleTimeout(60))
+        .connectingTo(connectOptions(url))
+        .using(vertx)
+        .build();
+  }
+
+  /** Applies the migrations in db/migration. Blocking: runs once at start-up, before any verticle. */
+  public static void migrate(String url) {
+    PgConnectOptions o = connectOptions(url);
+    String jdbc = "jdbc:postgresql://" + o.getHost() + ":" + o.getPort() + "/" + o.getDatabase();
+    var result = Flyway.configure()
+        .dataSource(jdbc, o.getUser(), o.getPassword())
+        .locations("classpath:db/migration")
+        .load()
+        .migrate();
+    log.info("database schema at version {} ({} migration(s) applied)", result.targetSchemaVersion,
+        result.migrationsExecuted);
+  }
+}

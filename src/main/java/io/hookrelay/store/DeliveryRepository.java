@@ -1,0 +1,312 @@
+package io.hookrelay.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Deliveries and their attempts: the claim that makes one worker own an attempt, the batched record of attempt
+ * outcomes (with the circuit breaker's counters), and the views behind /status and attempt history.
+ */
+public final class DeliveryRepository {
+  private static final String CLAIM = "UPDATE deliveries d SET status = 'delivering', "
+      + "lease_until = now() + make_interval(secs => $2), updated_at = now() "
+      + "FROM messages m WHERE d.id = ANY($1) AND m.id = d.message_id AND ("
+      + "d.status = 'pending' "
+      + "OR (d.status = 'retrying' AND d.next_attempt_at <= now() + interval '2 seconds') "
+      + "OR (d.status = 'delivering' AND d.lease_until < now())) "
+      + "RETURNING d.id, d.subscription_id, d.attempt_count, d.event_type, d.created_at, m.payload";
+  private static final String INSERT_ATTEMPTS = "INSERT INTO attempts (delivery_id, subscription_id, target_url, "
+      + "attempt_number, started_at, duration_ms, outcome, status_code, error, response_body) "
+      + "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::timestamptz[], $6::int[], "
+      + "$7::text[], $8::int[], $9::text[], $10::text[])";
+  private static final String UPDATE_DELIVERIES = "UPDATE deliveries d SET status = u.status, "
+      + "attempt_count = u.attempt_number, next_attempt_at = u.next_at, lease_until = NULL, "
+      + "last_attempt_at = u.started_at, last_status_code = u.status_code, last_error = u.error, updated_at = now() "
+      + "FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::text[]) "
+      + "AS u(id, status, attempt_number, next_at, started_at, status_code, error) WHERE d.id = u.id";
+  private static final String COUNT_FAILURES = "UPDATE subscriptions s SET consecutive_failures = "
+      + "CASE WHEN u.reset THEN u.fails ELSE s.consecutive_failures + u.fails END "
+      + "FROM unnest($1::uuid[], $2::bool[], $3::int[]) AS u(id, reset, fails) "
+      + "WHERE s.id = u.id AND (u.fails > 0 OR s.consecutive_failures <> 0) "
+      + "RETURNING s.id, s.consecutive_failures, s.status";
+  private static final String ATTEMPT_COLUMNS = "delivery_id, subscription_id, target_url, attempt_number, started_at, "
+      + "duration_ms, outcome, status_code, error, response_body";
+
+  private final Pool pool;
+
+  public DeliveryRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** A delivery this worker now owns until its lease lapses, with the payload to send. */
+  public record Claimed(UUID id, UUID subscriptionId, int attemptCount, String eventType, OffsetDateTime createdAt,
+      Buffer payload) {}
+
+  /** The outcome of one attempt, and the state the delivery moves to. */
+  public record AttemptRecord(UUID deliveryId, UUID subscriptionId, String targetUrl, int attemptNumber,
+      OffsetDateTime startedAt, int durationMs, String outcome, Integer statusCode, String error, String responseBody,
+      String newStatus, OffsetDateTime nextAttemptAt, boolean gone) {}
+
+  /** Claims the due deliveries among {@code ids}; the others are finished, owned by another worker, or not yet due. */
+  public Future<List<Claimed>> claim(List<UUID> ids, Duration lease) {
+    return pool.preparedQuery(CLAIM)
+        .execute(Tuple.of(ids.toArray(UUID[]::new), lease.toMillis() / 1000.0))
+        .map(rows -> {
+          List<Claimed> out = new ArrayList<>(rows.size());
+          for (Row r : rows) {
+            out.add(new Claimed(r.getUUID("id"), r.getUUID("subscription_id"), r.getInteger("attempt_count"),
+                r.getString("event_type"), r.getOffsetDateTime("created_at"), r.getBuffer("payload")));
+          }
+          return out;
+        });
+  }
+
+  /** Parks claimed deliveries of a disabled subscription until it is enabled again. */
+  public Future<Void> hold(List<UUID> ids) {
+    return pool.preparedQuery("UPDATE deliveries SET status = 'held', lease_until = NULL, updated_at = now() "
+            + "WHERE id = ANY($1) AND status = 'delivering'")
+        .execute(Tuple.of(ids.toArray(UUID[]::new)))
+        .mapEmpty();
+  }
+
+  /** Gives claimed deliveries back without an attempt (shutdown, or no capacity), due again now. */
+  public Future<Void> release(List<UUID> ids) {
+    return pool.preparedQuery("UPDATE deliveries SET status = CASE WHEN attempt_count = 0 THEN 'pending' ELSE 'retrying' END, "
+            + "next_attempt_at = now(), lease_until = NULL, updated_at = now() WHERE id = ANY($1) AND status = 'delivering'")
+        .execute(Tuple.of(ids.toArray(UUID[]::new)))
+        .mapEmpty();
+  }
+
+  /**
+   * Records a batch of attempts in one transaction: attempt rows, delivery states, and the subscriptions'
+   * consecutive failures. Answers the subscriptions this batch disabled (circuit breaker or 410 Gone) with why.
+   */
+  public Future<Map<UUID, String>> record(List<AttemptRecord> batch, int breakerThreshold) {
+    return pool.withTransaction(tx -> insertAttempts(tx, batch)
+        .compose(v -> updateDeliveries(tx, batch))
+        .compose(v -> countFailures(tx, batch, breakerThreshold)));
+  }
+
+  private static Future<Void> insertAttempts(SqlConnection tx, List<AttemptRecord> batch) {
+    int n = batch.size();
+    UUID[] deliveries = new UUID[n];
+    UUID[] subscriptions = new UUID[n];
+    String[] urls = new String[n];
+    Integer[] numbers = new Integer[n];
+    OffsetDateTime[] started = new OffsetDateTime[n];
+    Integer[] durations = new Integer[n];
+    String[] outcomes = new String[n];
+    Integer[] codes = new Integer[n];
+    String[] errors = new String[n];
+    String[] bodies = new String[n];
+    for (int i = 0; i < n; i++) {
+      AttemptRecord a = batch.get(i);
+      deliveries[i] = a.deliveryId();
+      subscriptions[i] = a.subscriptionId();
+      urls[i] = a.targetUrl();
+      numbers[i] = a.attemptNumber();
+      started[i] = a.startedAt();
+      durations[i] = a.durationMs();
+      outcomes[i] = a.outcome();
+      codes[i] = a.statusCode();
+      errors[i] = a.error();
+      bodies[i] = a.responseBody();
+    }
+    return tx.preparedQuery(INSERT_ATTEMPTS)
+        .execute(Tuple.of(deliveries, subscriptions, urls, numbers, started, durations, outcomes, codes, errors, bodies))
+        .mapEmpty();
+  }
+
+  private static Future<Void> updateDeliveries(SqlConnection tx, List<AttemptRecord> batch) {
+    int n = batch.size();
+    UUID[] ids = new UUID[n];
+    String[] statuses = new String[n];
+    Integer[] numbers = new Integer[n];
+    OffsetDateTime[] next = new OffsetDateTime[n];
+    OffsetDateTime[] started = new OffsetDateTime[n];
+    Integer[] codes = new Integer[n];
+    String[] errors = new String[n];
+    for (int i = 0; i < n; i++) {
+      AttemptRecord a = batch.get(i);
+      ids[i] = a.deliveryId();
+      statuses[i] = a.newStatus();
+      numbers[i] = a.attemptNumber();
+      next[i] = a.nextAttemptAt();
+      started[i] = a.startedAt();
+      codes[i] = a.statusCode();
+      errors[i] = a.error();
+    }
+    return tx.preparedQuery(UPDATE_DELIVERIES)
+        .execute(Tuple.of(ids, statuses, numbers, next, started, codes, errors))
+        .mapEmpty();
+  }
+
+  private static Future<Map<UUID, String>> countFailures(SqlConnection tx, List<AttemptRecord> batch, int threshold) {
+    // Per subscription, in batch order: a success resets the count, each delivery that ends failed adds one.
+    Map<UUID, int[]> counts = new LinkedHashMap<>();
+    Map<UUID, String> toDisable = new LinkedHashMap<>();
+    for (AttemptRecord a : batch) {
+      if (a.gone()) {
+        toDisable.put(a.subscriptionId(), "target answered 410 Gone");
+      }
+      boolean success = "succeeded".equals(a.newStatus());
+      boolean failed = "failed".equals(a.newStatus());
+      if (!success && !failed) {
+        continue;
+      }
+      int[] c = counts.computeIfAbsent(a.subscriptionId(), k -> new int[2]);
+      if (success) {
+        c[0] = 1;
+        c[1] = 0;
+      } else {
+        c[1]++;
+      }
+    }
+    Future<Void> counted = Future.succeededFuture();
+    if (!counts.isEmpty()) {
+      UUID[] ids = counts.keySet().toArray(UUID[]::new);
+      Boolean[] resets = new Boolean[ids.length];
+      Integer[] fails = new Integer[ids.length];
+      for (int i = 0; i < ids.length; i++) {
+        int[] c = counts.get(ids[i]);
+        resets[i] = c[0] == 1;
+        fails[i] = c[1];
+      }
+      counted = tx.preparedQuery(COUNT_FAILURES).execute(Tuple.of(ids, resets, fails)).map(rows -> {
+        for (Row r : rows) {
+          int failures = r.getInteger("consecutive_failures");
+          if (threshold > 0 && failures >= threshold && "enabled".equals(r.getString("status"))) {
+            toDisable.putIfAbsent(r.getUUID("id"),
+                "circuit breaker: " + failures + " deliveries in a row failed");
+          }
+        }
+        return null;
+      });
+    }
+    return counted.compose(v -> {
+      Map<UUID, String> disabled = new HashMap<>();
+      Future<Void> chain = Future.succeededFuture();
+      for (Map.Entry<UUID, String> e : toDisable.entrySet()) {
+        chain = chain.compose(x -> SubscriptionRepository.disable(tx, e.getKey(), e.getValue())
+            .map(did -> {
+              if (did) {
+                disabled.put(e.getKey(), e.getValue());
+              }
+              return null;
+            }));
+      }
+      return chain.map(disabled);
+    });
+  }
+
+  /** A manual retry: the delivery is due again now, whatever its state but delivering; null when unknown. */
+  public Future<UUID> retryNow(UUID deliveryId) {
+    return pool.withTransaction(tx -> tx.preparedQuery("UPDATE deliveries SET status = CASE WHEN attempt_count = 0 "
+                + "THEN 'pending' ELSE 'retrying' END, next_attempt_at = now(), updated_at = now() "
+                + "WHERE id = $1 AND status <> 'delivering' RETURNING subscription_id, message_id")
+            .execute(Tuple.of(deliveryId))
+            .compose(rows -> {
+              if (rows.size() == 0) {
+                return Future.succeededFuture(null);
+              }
+              Row r = rows.iterator().next();
+              return new AuditRepository().record(tx, "manual_retry", r.getUUID(0), deliveryId, r.getUUID(1),
+                  new JsonObject()).map(r.getUUID(0));
+            }));
+  }
+
+  /** Whether a delivery exists, and whether it is being attempted right now. */
+  public Future<String> statusOf(UUID deliveryId) {
+    return pool.preparedQuery("SELECT status FROM deliveries WHERE id = $1").execute(Tuple.of(deliveryId))
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
+  }
+
+  /** Failed deliveries of a subscription since a time become due again; answers their ids. */
+  public Future<List<UUID>> recoverFailed(UUID subscriptionId, OffsetDateTime since) {
+    return pool.withTransaction(tx -> tx.preparedQuery("UPDATE deliveries SET status = 'retrying', "
+                + "next_attempt_at = now(), updated_at = now() WHERE subscription_id = $1 AND status = 'failed' "
+                + "AND created_at >= $2 RETURNING id")
+            .execute(Tuple.of(subscriptionId, since))
+            .compose(rows -> {
+              List<UUID> ids = new ArrayList<>();
+              rows.forEach(r -> ids.add(r.getUUID(0)));
+              return new AuditRepository().record(tx, "subscription_recovered", subscriptionId, null, null,
+                  new JsonObject().put("since", Times.iso(since)).put("deliveries", ids.size())).map(ids);
+            }));
+  }
+
+  /** The /status view of one webhook: the delivery, its message's event type and its latest attempts. */
+  public Future<JsonObject> status(UUID deliveryId, int recentAttempts) {
+    return pool.preparedQuery("SELECT id, subscription_id, event_type, status, attempt_count, next_attempt_at, "
+            + "last_attempt_at, last_status_code, last_error, created_at, updated_at FROM deliveries WHERE id = $1")
+        .execute(Tuple.of(deliveryId))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.succeededFuture(null);
+          }
+          Row d = rows.iterator().next();
+          String status = d.getString("status");
+          JsonObject out = new JsonObject()
+              .put("webhook_id", d.getUUID("id").toString())
+              .put("subscription_id", d.getUUID("subscription_id").toString())
+              .put("event_type", d.getString("event_type"))
+              .put("status", status)
+              .put("final_outcome", switch (status) {
+                case "succeeded" -> "Success";
+                case "failed" -> "Failure";
+                default -> null;
+              })
+              .put("total_attempts", d.getInteger("attempt_count"))
+              .put("last_attempt_at", Times.iso(d.getOffsetDateTime("last_attempt_at")))
+              .put("last_status_code", d.getInteger("last_status_code"))
+              .put("last_error", d.getString("last_error"))
+              .put("next_retry_at", "retrying".equals(status) ? Times.iso(d.getOffsetDateTime("next_attempt_at")) : null)
+              .put("created_at", Times.iso(d.getOffsetDateTime("created_at")))
+              .put("updated_at", Times.iso(d.getOffsetDateTime("updated_at")));
+          return pool.preparedQuery("SELECT " + ATTEMPT_COLUMNS + " FROM attempts WHERE delivery_id = $1 "
+                  + "ORDER BY attempt_number DESC, id DESC LIMIT $2")
+              .execute(Tuple.of(deliveryId, recentAttempts))
+              .map(attempts -> out.put("recent_attempts", attemptsJson(attempts)));
+        });
+  }
+
+  /** A subscription's attempts, newest first. */
+  public Future<JsonArray> attemptsOf(UUID subscriptionId, int limit) {
+    return pool.preparedQuery("SELECT " + ATTEMPT_COLUMNS + " FROM attempts WHERE subscription_id = $1 "
+            + "ORDER BY started_at DESC, id DESC LIMIT $2")
+        .execute(Tuple.of(subscriptionId, limit))
+        .map(DeliveryRepository::attemptsJson);
+  }
+
+  private static JsonArray attemptsJson(Iterable<Row> rows) {
+    JsonArray out = new JsonArray();
+    for (Row r : rows) {
+      out.add(new JsonObject()
+          .put("webhook_id", r.getUUID("delivery_id").toString())
+          .put("subscription_id", r.getUUID("subscription_id").toString())
+          .put("target_url", r.getString("target_url"))
+          .put("attempt_number", r.getInteger("attempt_number"))
+          .put("timestamp", Times.iso(r.getOffsetDateTime("started_at")))
+          .put("duration_ms", r.getInteger("duration_ms"))
+          .put("outcome", r.getString("outcome"))
+          .put("status_code", r.getInteger("status_code"))
+          .put("error", r.getString("error"))
+          .put("response_body", r.getString("response_body")));
+    }
+    return out;
+  }
+}

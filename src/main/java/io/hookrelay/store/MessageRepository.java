@@ -1,0 +1,163 @@
+package io.hookrelay.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Messages and their deliveries, written by ingest: a whole micro-batch of requests in one transaction of two
+ * multi-row inserts, with idempotency keys resolved by the unique index.
+ */
+public final class MessageRepository {
+  private static final String INSERT_MESSAGES = "INSERT INTO messages "
+      + "(id, event_type, payload, payload_sha256, idempotency_scope, idempotency_key) "
+      + "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[], $6::text[]) "
+      + "ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id";
+  private static final String INSERT_DELIVERIES = "INSERT INTO deliveries "
+      + "(id, message_id, subscription_id, event_type, status, next_attempt_at) "
+      + "SELECT d.id, d.message_id, d.subscription_id, d.event_type, d.status, "
+      + "CASE WHEN d.status = 'pending' THEN now() END "
+      + "FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) "
+      + "AS d(id, message_id, subscription_id, event_type, status)";
+  private static final String FIND_BY_KEY = "SELECT m.id, m.payload_sha256, m.idempotency_scope, m.idempotency_key, "
+      + "d.id AS delivery_id, d.subscription_id, d.status FROM messages m "
+      + "LEFT JOIN deliveries d ON d.message_id = m.id "
+      + "WHERE (m.idempotency_scope, m.idempotency_key) IN (SELECT * FROM unnest($1::text[], $2::text[])) "
+      + "ORDER BY d.id";
+
+  private final Pool pool;
+
+  public MessageRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** One message to store, with the deliveries it fans out to. */
+  public record NewMessage(UUID id, String eventType, Buffer payload, byte[] sha256, String scope, String key,
+      List<NewDelivery> deliveries) {}
+
+  public record NewDelivery(UUID id, UUID subscriptionId, String status) {}
+
+  /** The message an idempotency key already names: its payload digest and its deliveries. */
+  public record ExistingMessage(UUID id, byte[] sha256, List<NewDelivery> deliveries) {}
+
+  /**
+   * Stores the batch in one transaction. Messages whose idempotency key already exists are not stored; the result
+   * maps their (scope, key) to the message that holds it.
+   */
+  public Future<Map<String, ExistingMessage>> insertBatch(List<NewMessage> batch) {
+    return pool.withTransaction(tx -> insertMessages(tx, batch).compose(inserted -> {
+      List<NewMessage> stored = new ArrayList<>();
+      List<NewMessage> clashed = new ArrayList<>();
+      for (NewMessage m : batch) {
+        (inserted.contains(m.id()) ? stored : clashed).add(m);
+      }
+      return insertDeliveries(tx, stored).compose(v -> clashed.isEmpty()
+          ? Future.succeededFuture(Map.<String, ExistingMessage>of())
+          : findByKeys(tx, clashed));
+    }));
+  }
+
+  private static Future<Set<UUID>> insertMessages(SqlConnection tx, List<NewMessage> batch) {
+    int n = batch.size();
+    UUID[] ids = new UUID[n];
+    String[] types = new String[n];
+    Buffer[] payloads = new Buffer[n];
+    Buffer[] digests = new Buffer[n];
+    String[] scopes = new String[n];
+    String[] keys = new String[n];
+    for (int i = 0; i < n; i++) {
+      NewMessage m = batch.get(i);
+      ids[i] = m.id();
+      types[i] = m.eventType();
+      payloads[i] = m.payload();
+      digests[i] = Buffer.buffer(m.sha256());
+      scopes[i] = m.key() == null ? null : m.scope();
+      keys[i] = m.key();
+    }
+    return tx.preparedQuery(INSERT_MESSAGES)
+        .execute(Tuple.of(ids, types, payloads, digests, scopes, keys))
+        .map(rows -> {
+          Set<UUID> inserted = new HashSet<>(rows.size() * 2);
+          rows.forEach(r -> inserted.add(r.getUUID(0)));
+          return inserted;
+        });
+  }
+
+  private static Future<Void> insertDeliveries(SqlConnection tx, List<NewMessage> stored) {
+    int n = 0;
+    for (NewMessage m : stored) {
+      n += m.deliveries().size();
+    }
+    if (n == 0) {
+      return Future.succeededFuture();
+    }
+    UUID[] ids = new UUID[n];
+    UUID[] messageIds = new UUID[n];
+    UUID[] subscriptionIds = new UUID[n];
+    String[] types = new String[n];
+    String[] statuses = new String[n];
+    int i = 0;
+    for (NewMessage m : stored) {
+      for (NewDelivery d : m.deliveries()) {
+        ids[i] = d.id();
+        messageIds[i] = m.id();
+        subscriptionIds[i] = d.subscriptionId();
+        types[i] = m.eventType();
+        statuses[i] = d.status();
+        i++;
+      }
+    }
+    return tx.preparedQuery(INSERT_DELIVERIES)
+        .execute(Tuple.of(ids, messageIds, subscriptionIds, types, statuses))
+        .mapEmpty();
+  }
+
+  private static Future<Map<String, ExistingMessage>> findByKeys(SqlConnection tx, List<NewMessage> clashed) {
+    String[] scopes = clashed.stream().map(NewMessage::scope).toArray(String[]::new);
+    String[] keys = clashed.stream().map(NewMessage::key).toArray(String[]::new);
+    return tx.preparedQuery(FIND_BY_KEY).execute(Tuple.of(scopes, keys)).map(rows -> {
+      Map<String, UUID> messageIds = new HashMap<>();
+      Map<UUID, byte[]> digests = new HashMap<>();
+      Map<UUID, List<NewDelivery>> deliveries = new HashMap<>();
+      for (Row r : rows) {
+        UUID id = r.getUUID("id");
+        messageIds.put(keyOf(r.getString("idempotency_scope"), r.getString("idempotency_key")), id);
+        digests.put(id, r.getBuffer("payload_sha256").getBytes());
+        List<NewDelivery> list = deliveries.computeIfAbsent(id, k -> new ArrayList<>());
+        if (r.getUUID("delivery_id") != null) {
+          list.add(new NewDelivery(r.getUUID("delivery_id"), r.getUUID("subscription_id"), r.getString("status")));
+        }
+      }
+      Map<String, ExistingMessage> out = new HashMap<>();
+      messageIds.forEach((k, id) -> out.put(k, new ExistingMessage(id, digests.get(id), deliveries.get(id))));
+      return out;
+    });
+  }
+
+  public static String keyOf(String scope, String key) {
+    return scope + "\u0000" + key;
+  }
+
+  /** Audit rows for duplicate and conflicting ingests, in one statement. */
+  public Future<Void> auditIdempotency(List<String> actions, List<UUID> messageIds, List<JsonObject> details) {
+    if (actions.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return pool.preparedQuery("INSERT INTO audit_log (action, message_id, details) "
+            + "SELECT * FROM unnest($1::text[], $2::uuid[], $3::jsonb[])")
+        .execute(Tuple.of(actions.toArray(String[]::new), messageIds.toArray(UUID[]::new),
+            details.toArray(JsonObject[]::new)))
+        .mapEmpty();
+  }
+}

@@ -1,0 +1,82 @@
+package io.hookrelay.store;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+/** A subscriber's endpoint: where to deliver, which events it wants, how to sign, and its circuit state. */
+public record Subscription(
+    UUID id,
+    String targetUrl,
+    String secret,
+    String previousSecret,
+    OffsetDateTime previousSecretExpiresAt,
+    List<String> eventTypes,
+    String description,
+    String status,
+    String disabledReason,
+    int consecutiveFailures,
+    Integer rateLimitPerS,
+    int maxInFlight,
+    OffsetDateTime createdAt,
+    OffsetDateTime updatedAt) {
+
+  public static final String ENABLED = "enabled";
+  public static final String DISABLED = "disabled";
+
+  public boolean enabled() {
+    return ENABLED.equals(status);
+  }
+
+  /** Whether this subscription wants an event of the given type; a filter entry may end in '*' to match a prefix. */
+  public boolean wants(String eventType) {
+    return EventFilter.matches(eventTypes, eventType);
+  }
+
+  /** The secrets that sign right now: the current one, and the previous one while its overlap lasts. */
+  public List<String> signingSecrets(OffsetDateTime now) {
+    if (previousSecret != null && previousSecretExpiresAt != null && previousSecretExpiresAt.isAfter(now)) {
+      return List.of(secret, previousSecret);
+    }
+    return List.of(secret);
+  }
+
+  static Subscription from(Row row) {
+    String[] types = row.getArrayOfStrings("event_types");
+    return new Subscription(
+        row.getUUID("id"),
+        row.getString("target_url"),
+        row.getString("secret"),
+        row.getString("previous_secret"),
+        row.getOffsetDateTime("previous_secret_expires_at"),
+        types == null ? null : Arrays.asList(types),
+        row.getString("description"),
+        row.getString("status"),
+        row.getString("disabled_reason"),
+        row.getInteger("consecutive_failures"),
+        row.getInteger("rate_limit_per_s"),
+        row.getInteger("max_in_flight"),
+        row.getOffsetDateTime("created_at"),
+        row.getOffsetDateTime("updated_at"));
+  }
+
+  /** The public view: never the secret. */
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("id", id.toString())
+        .put("target_url", targetUrl)
+        .put("events", eventTypes == null ? null : new JsonArray(eventTypes))
+        .put("description", description)
+        .put("status", status)
+        .put("disabled_reason", disabledReason)
+        .put("consecutive_failures", consecutiveFailures)
+        .put("rate_limit_per_s", rateLimitPerS)
+        .put("max_in_flight", maxInFlight)
+        .put("created_at", Times.iso(createdAt))
+        .put("updated_at", Times.iso(updatedAt));
+  }
+}
