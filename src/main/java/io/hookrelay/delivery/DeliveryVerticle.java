@@ -11,6 +11,7 @@ import io.hookrelay.store.DeliveryRepository.Claimed;
 import io.hookrelay.store.Subscription;
 import io.hookrelay.store.SubscriptionRepository;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
@@ -114,17 +115,14 @@ public final class DeliveryVerticle extends VerticleBase {
   }
 
   private Future<Void> drained(long deadline) {
+    flushClaims();
+    flushRecords();
     if ((attemptsRunning == 0 && recordQueue.isEmpty() && claimQueue.isEmpty()) || System.currentTimeMillis() > deadline) {
       return Future.succeededFuture();
     }
-    flushClaims();
-    flushRecords();
-    return io.vertx.core.Promise.<Void>promise().future().transform(x -> Future.succeededFuture())
-        .compose(v -> {
-          io.vertx.core.Promise<Void> p = io.vertx.core.Promise.promise();
-          vertx.setTimer(20, id -> drained(deadline).onComplete(p));
-          return p.future();
-        });
+    Promise<Void> done = Promise.promise();
+    vertx.setTimer(20, id -> drained(deadline).onComplete(done));
+    return done.future();
   }
 
   private void onJob(Message<JsonObject> message) {

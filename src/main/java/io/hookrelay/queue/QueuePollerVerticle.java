@@ -113,6 +113,9 @@ public final class QueuePollerVerticle extends VerticleBase {
   }
 
   private void onRedisError(Throwable err) {
+    if (stopping) {
+      return;
+    }
     String message = String.valueOf(err.getMessage());
     if (message.startsWith("NOGROUP")) {
       log.warn("consumer group missing (redis lost its data?): creating it again");

@@ -20,8 +20,7 @@ public final class Database {
     return options.setCachePreparedStatements(true)
         .setPreparedStatementCacheMaxSize(512)
         .setPipeliningLimit(256)
-        .setReconnectAttempts(0)
-        .setConnectTimeout(5000);
+        .setReconnectAttempts(0);
   }
 
   /**

@@ -1,0 +1,64 @@
+package io.hookrelay;
+
+import io.hookrelay.config.ConfigException;
+import io.hookrelay.config.ConfigLoader;
+import io.hookrelay.config.HookrelayConfig;
+import io.hookrelay.sink.SinkMain;
+import java.util.Arrays;
+import sun.misc.Signal;
+
+/** Entry point: {@code serve} (the default) runs a node; {@code sink} runs the test receiver. */
+public final class Main {
+  private static final String USAGE = """
+      usage: java -jar hookrelay.jar [serve]          run a node (configuration: conf/config.json, HOOKRELAY_* variables)
+             java -jar hookrelay.jar sink [options]   run a test receiver (sink --help for its options)
+      """;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    String command = args.length == 0 ? "serve" : args[0];
+    switch (command) {
+      case "serve" -> serve();
+      case "sink" -> System.exit(SinkMain.run(Arrays.copyOfRange(args, 1, args.length)));
+      case "help", "--help", "-h" -> System.out.print(USAGE);
+      default -> {
+        System.err.print("hookrelay: unknown command '" + command + "'\n" + USAGE);
+        System.exit(2);
+      }
+    }
+  }
+
+  private static void serve() {
+    HookrelayConfig config;
+    try {
+      config = ConfigLoader.load();
+    } catch (ConfigException e) {
+      System.err.println("hookrelay: configuration error: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    // Chosen before the first logger exists, so logback picks the right appender.
+    System.setProperty("hookrelay.log.format", config.logFormat());
+    Node node;
+    try {
+      node = Node.start(System.getenv());
+    } catch (ConfigException e) {
+      System.err.println("hookrelay: configuration error: " + e.getMessage());
+      System.exit(2);
+      return;
+    } catch (Exception e) {
+      org.slf4j.LoggerFactory.getLogger(Main.class).error("start-up failed", e);
+      System.exit(1);
+      return;
+    }
+    Runnable stop = () -> {
+      node.stop();
+      System.exit(0);
+    };
+    // SIGTERM and SIGINT stop gracefully and exit 0; the hook covers other exits.
+    Signal.handle(new Signal("TERM"), s -> new Thread(stop, "shutdown").start());
+    Signal.handle(new Signal("INT"), s -> new Thread(stop, "shutdown").start());
+    Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "shutdown-hook"));
+  }
+}

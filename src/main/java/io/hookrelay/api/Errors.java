@@ -1,0 +1,58 @@
+package io.hookrelay.api;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns every failure into {@code {"error": code, "detail": sentence}} with the right status. What a client caused
+ * says what was wrong; anything else is logged here and answered 500 without internals.
+ */
+public final class Errors {
+  private static final Logger log = LoggerFactory.getLogger(Errors.class);
+
+  private Errors() {}
+
+  public static void handle(RoutingContext ctx) {
+    if (ctx.response().headWritten()) {
+      ctx.response().reset();
+      return;
+    }
+    Throwable failure = ctx.failure();
+    if (failure instanceof ApiError e) {
+      if (e.status() == 503 || e.status() == 429) {
+        ctx.response().putHeader("retry-after", "1");
+      }
+      send(ctx, e.status(), e.code(), e.getMessage());
+      return;
+    }
+    int status = ctx.statusCode();
+    switch (status) {
+      case 400 -> send(ctx, 400, "bad_request", "the request could not be read");
+      case 401 -> send(ctx, 401, "unauthorized", "a valid API key is required: Authorization: Bearer <key>");
+      case 404 -> send(ctx, 404, "not_found", "no such route: " + ctx.request().path());
+      case 405 -> send(ctx, 405, "method_not_allowed", ctx.request().method() + " is not allowed on " + ctx.request().path());
+      case 413 -> send(ctx, 413, "payload_too_large", "the request body is over the size limit");
+      case 415 -> send(ctx, 415, "unsupported_media_type", "send the body as application/json");
+      default -> {
+        if (failure instanceof io.vertx.core.json.DecodeException) {
+          send(ctx, 400, "invalid_json", "the body is not valid JSON");
+          return;
+        }
+        if (status >= 400 && status < 500) {
+          send(ctx, status, "bad_request", "the request could not be served");
+          return;
+        }
+        log.error("unexpected failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
+        send(ctx, 500, "internal_error", "something went wrong on our side; it has been logged");
+      }
+    }
+  }
+
+  public static void send(RoutingContext ctx, int status, String code, String detail) {
+    ctx.response().setStatusCode(status)
+        .putHeader("content-type", "application/json")
+        .end(new JsonObject().put("error", code).put("detail", detail).encode());
+  }
+}

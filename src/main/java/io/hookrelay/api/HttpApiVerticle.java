@@ -1,0 +1,109 @@
+package io.hookrelay.api;
+
+import io.hookrelay.config.HookrelayConfig;
+import io.hookrelay.delivery.SubscriptionCache;
+import io.hookrelay.ingest.IngestBatcher;
+import io.hookrelay.ingest.IngestOutcome;
+import io.hookrelay.queue.DeliveryQueue;
+import io.hookrelay.store.Database;
+import io.hookrelay.store.DeliveryRepository;
+import io.hookrelay.store.MessageRepository;
+import io.hookrelay.store.SubscriptionRepository;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.redis.client.Redis;
+import io.vertx.sqlclient.Pool;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API of a node: subscriptions, ingest, status, health. Several instances share the port (one per event
+ * loop); each has its own ingest batcher and subscription cache.
+ */
+public final class HttpApiVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(HttpApiVerticle.class);
+  private static final long BACKLOG_SAMPLE_MS = 500;
+
+  private final HookrelayConfig config;
+  private Pool pool;
+  private Redis redis;
+  private DeliveryQueue queue;
+  private SubscriptionCache cache;
+  private HttpServer server;
+  private volatile long backlog;
+  private long backlogTimer;
+
+  public HttpApiVerticle(HookrelayConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  public Future<?> start() {
+    pool = Database.pool(vertx, config.databaseUrl(), config.databasePoolSize());
+    redis = DeliveryQueue.client(vertx, config.redisUrl(), 4);
+    queue = new DeliveryQueue(redis, config.redisKeyPrefix());
+    SubscriptionRepository subscriptions = new SubscriptionRepository(pool);
+    DeliveryRepository deliveries = new DeliveryRepository(pool);
+    cache = new SubscriptionCache(vertx, subscriptions);
+    IngestBatcher batcher = new IngestBatcher(vertx, new MessageRepository(pool), config.ingestBatchSize(),
+        config.ingestBatchDelay().toMillis(), this::enqueue);
+
+    Router router = Router.router(vertx);
+    router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
+    router.route().failureHandler(Errors::handle);
+    new HealthRoutes(pool, redis).mount(router);
+    router.route().handler(new ApiKeyAuth(config.apiKeys()));
+    new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue).mount(router);
+    new IngestRoutes(cache, batcher, () -> backlog, config.backlogLimit()).mount(router);
+    new StatusRoutes(deliveries, queue, pool).mount(router);
+    router.errorHandler(404, Errors::handle);
+    router.errorHandler(405, Errors::handle);
+
+    backlogTimer = vertx.setPeriodic(BACKLOG_SAMPLE_MS, id -> queue.streamLength()
+        .onSuccess(n -> backlog = n)
+        .onFailure(err -> log.debug("backlog sample failed: {}", err.getMessage())));
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(config.httpHost())
+        .setPort(config.httpPort())
+        .setMaxHeaderSize(16 * 1024)
+        .setCompressionSupported(false)
+        .setTcpNoDelay(true));
+    return Future.all(cache.ready(), server.requestHandler(router).listen());
+  }
+
+  /** The port actually bound (useful when configured as 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(backlogTimer);
+    // Close the listener first: requests in progress still get their answers.
+    return server.close()
+        .eventually(() -> cache.close())
+        .eventually(() -> {
+          redis.close();
+          return pool.close();
+        });
+  }
+
+  /** After a commit: pending deliveries go on the queue. If Redis fails now, recovery enqueues them later. */
+  private void enqueue(List<IngestOutcome.Delivery> pending) {
+    List<UUID> ids = new ArrayList<>(pending.size());
+    List<UUID> subs = new ArrayList<>(pending.size());
+    for (IngestOutcome.Delivery d : pending) {
+      ids.add(d.webhookId());
+      subs.add(d.subscriptionId());
+    }
+    queue.enqueue(ids, subs).onFailure(err -> log.warn("enqueueing {} deliveries failed ({}); recovery will "
+        + "enqueue them", ids.size(), err.getMessage()));
+  }
+}

@@ -1,0 +1,173 @@
+package io.hookrelay.api;
+
+import io.hookrelay.delivery.SubscriptionCache;
+import io.hookrelay.ingest.IngestBatcher;
+import io.hookrelay.ingest.IngestCommand;
+import io.hookrelay.ingest.IngestOutcome;
+import io.hookrelay.store.Subscription;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.LongSupplier;
+
+/**
+ * Ingest: {@code POST /ingest/{subscription_id}} (the seed API: one subscription) and {@code POST /events} (fan-out
+ * to every subscription whose filter matches). Answers 202 only once PostgreSQL has committed the webhook.
+ */
+final class IngestRoutes {
+  static final int MAX_HEADER_VALUE = 256;
+  private static final String EVENTS_SCOPE = "events";
+
+  private final SubscriptionCache subscriptions;
+  private final IngestBatcher batcher;
+  private final LongSupplier backlog;
+  private final long backlogLimit;
+
+  IngestRoutes(SubscriptionCache subscriptions, IngestBatcher batcher, LongSupplier backlog, long backlogLimit) {
+    this.subscriptions = subscriptions;
+    this.batcher = batcher;
+    this.backlog = backlog;
+    this.backlogLimit = backlogLimit;
+  }
+
+  void mount(Router router) {
+    router.post("/ingest/:id").handler(this::ingest);
+    router.post("/events").handler(this::events);
+  }
+
+  private void ingest(RoutingContext ctx) {
+    UUID id = Json.pathId(ctx, "id", "subscription");
+    checkBacklog(ctx);
+    Buffer payload = jsonBody(ctx);
+    String eventType = header(ctx, "x-event-type");
+    String key = header(ctx, "idempotency-key");
+    subscriptions.get(id).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ApiError.databaseUnavailable());
+        return;
+      }
+      Subscription s = ar.result();
+      if (s == null) {
+        ctx.fail(ApiError.notFound("no subscription with id " + id));
+        return;
+      }
+      String status = !s.wants(eventType) ? "filtered" : s.enabled() ? "pending" : "held";
+      IngestCommand command = new IngestCommand(eventType, payload, id.toString(), key,
+          List.of(new IngestCommand.Target(id, status)));
+      batcher.submit(command).onComplete(result -> {
+        if (result.failed()) {
+          fail(ctx, result.cause());
+          return;
+        }
+        IngestOutcome outcome = result.result();
+        IngestOutcome.Delivery d = outcome.deliveries().isEmpty() ? null : outcome.deliveries().get(0);
+        JsonObject body = new JsonObject().put("webhook_id", d == null ? null : d.webhookId().toString());
+        if (d != null && !"pending".equals(d.status())) {
+          body.put("status", d.status());
+        }
+        answer(ctx, outcome, body);
+      });
+    });
+  }
+
+  private void events(RoutingContext ctx) {
+    checkBacklog(ctx);
+    JsonObject envelope = Json.object(ctx);
+    Object type = envelope.getValue("event_type");
+    if (!(type instanceof String eventType) || eventType.isEmpty() || eventType.length() > MAX_HEADER_VALUE) {
+      throw ApiError.unprocessable("event_type is required: a string of 1 to " + MAX_HEADER_VALUE + " characters");
+    }
+    Object payload = envelope.getValue("payload");
+    if (!(payload instanceof JsonObject) && !(payload instanceof JsonArray)) {
+      throw ApiError.unprocessable("payload is required: a JSON object (or array)");
+    }
+    Object eventId = envelope.getValue("event_id");
+    if (eventId != null && (!(eventId instanceof String s) || s.isEmpty() || s.length() > MAX_HEADER_VALUE)) {
+      throw ApiError.unprocessable("event_id must be a string of 1 to " + MAX_HEADER_VALUE + " characters");
+    }
+    String headerKey = header(ctx, "idempotency-key");
+    String key = headerKey != null ? headerKey : (String) eventId;
+    Buffer bytes = payload instanceof JsonObject o ? o.toBuffer() : ((JsonArray) payload).toBuffer();
+    subscriptions.all().onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ApiError.databaseUnavailable());
+        return;
+      }
+      List<IngestCommand.Target> targets = new ArrayList<>();
+      for (Subscription s : ar.result()) {
+        if (s.wants(eventType)) {
+          targets.add(new IngestCommand.Target(s.id(), s.enabled() ? "pending" : "held"));
+        }
+      }
+      batcher.submit(new IngestCommand(eventType, bytes, EVENTS_SCOPE, key, targets)).onComplete(result -> {
+        if (result.failed()) {
+          fail(ctx, result.cause());
+          return;
+        }
+        IngestOutcome outcome = result.result();
+        JsonArray ids = new JsonArray();
+        outcome.deliveries().forEach(d -> ids.add(d.webhookId().toString()));
+        answer(ctx, outcome, new JsonObject()
+            .put("event_id", key != null ? key : outcome.messageId().toString())
+            .put("webhook_ids", ids));
+      });
+    });
+  }
+
+  private static void answer(RoutingContext ctx, IngestOutcome outcome, JsonObject body) {
+    switch (outcome.kind()) {
+      case CREATED -> Json.send(ctx, 202, body);
+      case DUPLICATE -> Json.send(ctx, 200, body.put("duplicate", true));
+      case CONFLICT -> Errors.send(ctx, 409, "idempotency_conflict",
+          "this Idempotency-Key was already used with a different payload");
+    }
+  }
+
+  private static void fail(RoutingContext ctx, Throwable cause) {
+    ctx.fail(cause instanceof IngestBatcher.SubscriptionGoneException
+        ? ApiError.notFound("the subscription was deleted")
+        : ApiError.databaseUnavailable());
+  }
+
+  private void checkBacklog(RoutingContext ctx) {
+    if (backlog.getAsLong() > backlogLimit) {
+      ctx.response().putHeader("retry-after", "5");
+      throw new ApiError(429, "backlog_full", "the delivery backlog is over its limit of " + backlogLimit
+          + " webhooks; retry later");
+    }
+  }
+
+  /** The body as received, after checking that it is JSON. */
+  private static Buffer jsonBody(RoutingContext ctx) {
+    String type = ctx.request().getHeader("content-type");
+    if (type != null && !type.toLowerCase().contains("json")) {
+      throw new ApiError(415, "unsupported_media_type", "send the body as application/json, not " + type);
+    }
+    Buffer body = ctx.body() == null ? null : ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      throw ApiError.badRequest("invalid_json", "the body is empty; any JSON value is expected");
+    }
+    try {
+      io.vertx.core.json.Json.decodeValue(body);
+    } catch (RuntimeException e) {
+      throw ApiError.badRequest("invalid_json", "the body is not valid JSON");
+    }
+    return body;
+  }
+
+  private static String header(RoutingContext ctx, String name) {
+    String value = ctx.request().getHeader(name);
+    if (value == null || value.isEmpty()) {
+      return null;
+    }
+    if (value.length() > MAX_HEADER_VALUE) {
+      throw ApiError.badRequest("invalid_header", name + " must be at most " + MAX_HEADER_VALUE + " characters");
+    }
+    return value;
+  }
+}

@@ -1,0 +1,67 @@
+package io.hookrelay.api;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
+
+/** Small helpers for reading requests and writing JSON answers. */
+final class Json {
+  private Json() {}
+
+  static void send(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+  }
+
+  static void send(RoutingContext ctx, int status, JsonArray body) {
+    ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+  }
+
+  /** The request body as a JSON object, or a 400 naming the problem. */
+  static JsonObject object(RoutingContext ctx) {
+    String type = ctx.request().getHeader("content-type");
+    if (type != null && !type.toLowerCase().contains("json")) {
+      throw new ApiError(415, "unsupported_media_type", "send the body as application/json, not " + type);
+    }
+    if (ctx.body() == null || ctx.body().length() == 0) {
+      throw ApiError.badRequest("invalid_json", "the body is empty; a JSON object is expected");
+    }
+    Object value;
+    try {
+      value = io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
+    } catch (RuntimeException e) {
+      throw ApiError.badRequest("invalid_json", "the body is not valid JSON");
+    }
+    if (!(value instanceof JsonObject object)) {
+      throw ApiError.badRequest("invalid_json", "the body must be a JSON object");
+    }
+    return object;
+  }
+
+  /** A path parameter that must be a UUID; anything else names no resource, so 404. */
+  static UUID pathId(RoutingContext ctx, String name, String what) {
+    String raw = ctx.pathParam(name);
+    UUID id = io.hookrelay.store.Ids.parse(raw);
+    if (id == null) {
+      throw ApiError.notFound("no " + what + " with id '" + raw + "' (ids are UUIDs)");
+    }
+    return id;
+  }
+
+  /** An integer query parameter within bounds, or its default when absent. */
+  static int intParam(RoutingContext ctx, String name, int fallback, int min, int max) {
+    String raw = ctx.queryParams().get(name);
+    if (raw == null || raw.isEmpty()) {
+      return fallback;
+    }
+    try {
+      int n = Integer.parseInt(raw);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw ApiError.badRequest("invalid_parameter", name + " must be a whole number from " + min + " to " + max);
+  }
+}

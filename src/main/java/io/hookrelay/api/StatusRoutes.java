@@ -1,0 +1,74 @@
+package io.hookrelay.api;
+
+import io.hookrelay.queue.DeliveryQueue;
+import io.hookrelay.store.AuditRepository;
+import io.hookrelay.store.DeliveryRepository;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+import java.util.List;
+import java.util.UUID;
+
+/** Where a webhook stands: /status/{webhook_id}, a manual retry, and the audit log. */
+final class StatusRoutes {
+  private static final int RECENT_ATTEMPTS = 10;
+
+  private final DeliveryRepository deliveries;
+  private final DeliveryQueue queue;
+  private final Pool pool;
+  private final AuditRepository audit = new AuditRepository();
+
+  StatusRoutes(DeliveryRepository deliveries, DeliveryQueue queue, Pool pool) {
+    this.deliveries = deliveries;
+    this.queue = queue;
+    this.pool = pool;
+  }
+
+  void mount(Router router) {
+    router.get("/status/:id").handler(this::status);
+    router.post("/status/:id/retry").handler(this::retry);
+    router.get("/audit").handler(this::audit);
+  }
+
+  private void status(RoutingContext ctx) {
+    UUID id = Json.pathId(ctx, "id", "webhook");
+    deliveries.status(id, RECENT_ATTEMPTS).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ApiError.databaseUnavailable());
+      } else if (ar.result() == null) {
+        ctx.fail(ApiError.notFound("no webhook with id " + id));
+      } else {
+        Json.send(ctx, 200, ar.result());
+      }
+    });
+  }
+
+  private void retry(RoutingContext ctx) {
+    UUID id = Json.pathId(ctx, "id", "webhook");
+    deliveries.retryNow(id)
+        .compose(subscriptionId -> subscriptionId != null
+            ? queue.enqueue(List.of(id), List.of(subscriptionId)).recover(err -> Future.succeededFuture())
+                .map("queued")
+            : deliveries.statusOf(id).map(status -> status == null ? "unknown" : "busy"))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            ctx.fail(ApiError.databaseUnavailable());
+          } else if ("unknown".equals(ar.result())) {
+            ctx.fail(ApiError.notFound("no webhook with id " + id));
+          } else if ("busy".equals(ar.result())) {
+            ctx.fail(new ApiError(409, "delivery_in_progress", "an attempt is under way; retry once it ends"));
+          } else {
+            Json.send(ctx, 202, new JsonObject().put("webhook_id", id.toString()).put("status", "queued"));
+          }
+        });
+  }
+
+  private void audit(RoutingContext ctx) {
+    int limit = Json.intParam(ctx, "limit", 50, 1, 1000);
+    audit.recent(pool, limit)
+        .onSuccess(rows -> Json.send(ctx, 200, rows))
+        .onFailure(err -> ctx.fail(ApiError.databaseUnavailable()));
+  }
+}

@@ -1,0 +1,316 @@
+package io.hookrelay.api;
+
+import io.hookrelay.config.HookrelayConfig;
+import io.hookrelay.delivery.Signer;
+import io.hookrelay.delivery.SubscriptionCache;
+import io.hookrelay.delivery.TargetGuard;
+import io.hookrelay.queue.DeliveryQueue;
+import io.hookrelay.store.DeliveryRepository;
+import io.hookrelay.store.Ids;
+import io.hookrelay.store.Subscription;
+import io.hookrelay.store.SubscriptionRepository;
+import io.hookrelay.store.Times;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/** /subscriptions: create, list, read, change, delete, rotate the secret, enable, recover, attempt history. */
+final class SubscriptionRoutes {
+  static final int MAX_EVENT_FILTERS = 100;
+  private static final Pattern EVENT_PATTERN = Pattern.compile("[A-Za-z0-9_.:\\-]{1,128}\\*?|\\*");
+
+  private final Vertx vertx;
+  private final HookrelayConfig config;
+  private final SubscriptionRepository subscriptions;
+  private final DeliveryRepository deliveries;
+  private final DeliveryQueue queue;
+
+  SubscriptionRoutes(Vertx vertx, HookrelayConfig config, SubscriptionRepository subscriptions,
+      DeliveryRepository deliveries, DeliveryQueue queue) {
+    this.vertx = vertx;
+    this.config = config;
+    this.subscriptions = subscriptions;
+    this.deliveries = deliveries;
+    this.queue = queue;
+  }
+
+  void mount(Router router) {
+    router.post("/subscriptions").handler(this::create);
+    router.get("/subscriptions").handler(this::list);
+    router.get("/subscriptions/:id").handler(this::get);
+    router.patch("/subscriptions/:id").handler(this::patch);
+    router.delete("/subscriptions/:id").handler(this::delete);
+    router.post("/subscriptions/:id/rotate-secret").handler(this::rotateSecret);
+    router.post("/subscriptions/:id/enable").handler(this::enable);
+    router.post("/subscriptions/:id/recover").handler(this::recover);
+    router.get("/subscriptions/:id/attempts").handler(this::attempts);
+  }
+
+  private void create(RoutingContext ctx) {
+    JsonObject body = Json.object(ctx);
+    String targetUrl = targetUrl(body, true);
+    String secret = secret(body);
+    List<String> events = events(body);
+    String description = description(body);
+    Integer rateLimit = rateLimit(body);
+    Integer maxInFlight = maxInFlight(body);
+    UUID id = Ids.newId();
+    String actualSecret = secret != null ? secret : Signer.generateSecret();
+    subscriptions.create(id, targetUrl, actualSecret, events, description, rateLimit,
+            maxInFlight != null ? maxInFlight : config.maxInFlight())
+        .onSuccess(s -> {
+          SubscriptionCache.publishChange(vertx, id);
+          ctx.response().putHeader("location", "/subscriptions/" + id);
+          Json.send(ctx, 201, s.toJson().put("secret", actualSecret));
+        })
+        .onFailure(err -> ctx.fail(ApiError.databaseUnavailable()));
+  }
+
+  private void list(RoutingContext ctx) {
+    int skip = Json.intParam(ctx, "skip", 0, 0, Integer.MAX_VALUE);
+    int limit = Json.intParam(ctx, "limit", 100, 1, 1000);
+    subscriptions.list(skip, limit)
+        .onSuccess(list -> {
+          JsonArray out = new JsonArray();
+          list.forEach(s -> out.add(s.toJson()));
+          Json.send(ctx, 200, out);
+        })
+        .onFailure(err -> ctx.fail(ApiError.databaseUnavailable()));
+  }
+
+  private void get(RoutingContext ctx) {
+    UUID id = Json.pathId(ctx, "id", "subscription");
+    subscriptions.find(id).onComplete(ar -> respond(ctx, id, ar.succeeded() ? ar.result() : null, ar.cause()));
+  }
+
+  private void patch(RoutingContext ctx) {
+    UUID id = Json.pathId(ctx, "id", "subscription");
+    JsonObject body = Json.object(ctx);
+    String targetUrl = targetUrl(body, false);
+    boolean setEvents = body.containsKey("events");
+    List<String> events = events(body);
+    boolean setDescription = body.containsKey("description");
+    String description = description(body);
+    boolean setRateLimit = body.containsKey("rate_limit_per_s");
+    Integer rateLimit = rateLimit(body);
+    Integer maxInFlight = maxInFlight(body);
+    String status = body.getValue("status") == null ? null : string(body, "status", 16);
+    if (status != null && !status.equals(Subscription.ENABLED) && !status.equals(Subscription.DISABLED)) {
+      throw ApiError.unprocessable("status must be 'enabled' or 'disabled'");
+    }
+    String secret = secret(body);
+    var patch = new SubscriptionRepository.Patch(targetUrl, setEvents, events, setDescription, description,
+        setRateLimit, rateLimit, maxInFlight, Subscription.ENABLED.equals(status) ? null : status, secret);
+    OffsetDateTime overlapUntil = Times.now().plus(config.secretOverlap());
+    subscriptions.update(id, patch, overlapUntil)
+        .compose(updated -> updated != null && Subscription.ENABLED.equals(status)
+            ? subscriptions.enable(id).compose(r -> enqueue(r.resumedDeliveries(), id).map(r.subscription()))
+            : Future.succeededFuture(updated))
+        .onComplete(ar -> {
+          if (ar.succeeded() && ar.result() != null) {
+            SubscriptionCache.publishChange(vertx, id);
+          }
+          respond(ctx, id, ar.succeeded() ? ar.result() : null, ar.cause());
+        });
+  }
+
+  private void delete(RoutingContext ctx) {
+    UUID id = Json.pathId(ctx, "id", "subscription");
+    subscriptions.delete(id).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ApiError.databaseUnavailable());
+      } else if (!ar.result()) {
+        ctx.fail(ApiError.notFound("no subscription with id " + id));
+      } else {
+        SubscriptionCache.publishChange(vertx, id);
+        ctx.response().setStatusCode(204).end();
+      }
+    });
+  }
+
+  private void rotateSecret(RoutingContext ctx) {
+    UUID id = Json.pathId(ctx, "id", "subscription");
+    String given = ctx.body() != null && ctx.body().length() > 0 ? secret(Json.object(ctx)) : null;
+    String secret = given != null ? given : Signer.generateSecret();
+    OffsetDateTime overlapUntil = Times.now().plus(config.secretOverlap());
+    subscriptions.rotateSecret(id, secret, overlapUntil).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ApiError.databaseUnavailable());
+      } else if (ar.result() == null) {
+        ctx.fail(ApiError.notFound("no subscription with id " + id));
+      } else {
+        SubscriptionCache.publishChange(vertx, id);
+        Json.send(ctx, 200, ar.result().toJson().put("secret", secret)
+            .put("previous_secret_expires_at", Times.iso(overlapUntil)));
+      }
+    });
+  }
+
+  private void enable(RoutingContext ctx) {
+    UUID id = Json.pathId(ctx, "id", "subscription");
+    subscriptions.enable(id).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ApiError.databaseUnavailable());
+      } else if (ar.result() == null) {
+        ctx.fail(ApiError.notFound("no subscription with id " + id));
+      } else {
+        SubscriptionCache.publishChange(vertx, id);
+        List<UUID> resumed = ar.result().resumedDeliveries();
+        enqueue(resumed, id).onComplete(x -> Json.send(ctx, 200,
+            ar.result().subscription().toJson().put("resumed_deliveries", resumed.size())));
+      }
+    });
+  }
+
+  private void recover(RoutingContext ctx) {
+    UUID id = Json.pathId(ctx, "id", "subscription");
+    String sinceText = ctx.queryParams().get("since");
+    if (sinceText == null) {
+      throw ApiError.badRequest("invalid_parameter", "since is required: an ISO-8601 time such as 2026-01-31T12:00:00Z");
+    }
+    OffsetDateTime since;
+    try {
+      since = OffsetDateTime.parse(sinceText);
+    } catch (DateTimeParseException e) {
+      throw ApiError.badRequest("invalid_parameter", "since must be an ISO-8601 time such as 2026-01-31T12:00:00Z");
+    }
+    subscriptions.find(id)
+        .compose(s -> s == null ? Future.succeededFuture((List<UUID>) null) : deliveries.recoverFailed(id, since))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            ctx.fail(ApiError.databaseUnavailable());
+          } else if (ar.result() == null) {
+            ctx.fail(ApiError.notFound("no subscription with id " + id));
+          } else {
+            enqueue(ar.result(), id).onComplete(x -> Json.send(ctx, 202,
+                new JsonObject().put("subscription_id", id.toString()).put("recovered", ar.result().size())));
+          }
+        });
+  }
+
+  private void attempts(RoutingContext ctx) {
+    UUID id = Json.pathId(ctx, "id", "subscription");
+    int limit = Json.intParam(ctx, "limit", 20, 1, 1000);
+    subscriptions.find(id)
+        .compose(s -> s == null ? Future.succeededFuture((JsonArray) null) : deliveries.attemptsOf(id, limit))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            ctx.fail(ApiError.databaseUnavailable());
+          } else if (ar.result() == null) {
+            ctx.fail(ApiError.notFound("no subscription with id " + id));
+          } else {
+            Json.send(ctx, 200, ar.result());
+          }
+        });
+  }
+
+  /** Puts deliveries made due again on the queue; recovery catches any that Redis does not take. */
+  private Future<Void> enqueue(List<UUID> ids, UUID subscriptionId) {
+    return queue.enqueue(ids, Collections.nCopies(ids.size(), subscriptionId)).recover(err -> Future.succeededFuture());
+  }
+
+  private static void respond(RoutingContext ctx, UUID id, Subscription s, Throwable failure) {
+    if (failure != null) {
+      ctx.fail(ApiError.databaseUnavailable());
+    } else if (s == null) {
+      ctx.fail(ApiError.notFound("no subscription with id " + id));
+    } else {
+      Json.send(ctx, 200, s.toJson());
+    }
+  }
+
+  private String targetUrl(JsonObject body, boolean required) {
+    Object value = body.getValue("target_url");
+    if (value == null && !required) {
+      return null;
+    }
+    if (!(value instanceof String url)) {
+      throw ApiError.unprocessable(value == null ? "target_url is required" : "target_url must be a string");
+    }
+    String problem = TargetGuard.problemWithUrl(url, config.allowPrivateTargets());
+    if (problem != null) {
+      throw ApiError.unprocessable(problem);
+    }
+    return url;
+  }
+
+  private static String secret(JsonObject body) {
+    Object value = body.getValue("secret");
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String s) || !Signer.isValidSecret(s)) {
+      throw ApiError.unprocessable("secret must be 'whsec_' followed by the base64 of 24 to 64 random bytes "
+          + "(or a plain string of 8 to 128 printable characters without spaces)");
+    }
+    return s;
+  }
+
+  private static List<String> events(JsonObject body) {
+    Object value = body.getValue("events");
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonArray array)) {
+      throw ApiError.unprocessable("events must be a list of event types, e.g. [\"order.created\", \"invoice.*\"]");
+    }
+    if (array.size() > MAX_EVENT_FILTERS) {
+      throw ApiError.unprocessable("events may list at most " + MAX_EVENT_FILTERS + " event types");
+    }
+    List<String> out = new ArrayList<>(array.size());
+    for (Object item : array) {
+      if (!(item instanceof String s) || !EVENT_PATTERN.matcher(s).matches()) {
+        throw ApiError.unprocessable("each entry of events must be 1 to 128 characters of letters, digits, "
+            + "'.', '_', ':' or '-', optionally ending in '*'");
+      }
+      out.add(s);
+    }
+    // An empty list is no filter at all: every event.
+    return out.isEmpty() ? null : out;
+  }
+
+  private static String description(JsonObject body) {
+    return body.getValue("description") == null ? null : string(body, "description", 1024);
+  }
+
+  private static Integer rateLimit(JsonObject body) {
+    return optionalInt(body, "rate_limit_per_s", 1, 100_000);
+  }
+
+  private static Integer maxInFlight(JsonObject body) {
+    return optionalInt(body, "max_in_flight", 1, 10_000);
+  }
+
+  private static String string(JsonObject body, String field, int maxLength) {
+    Object value = body.getValue(field);
+    if (!(value instanceof String s)) {
+      throw ApiError.unprocessable(field + " must be a string");
+    }
+    if (s.length() > maxLength) {
+      throw ApiError.unprocessable(field + " must be at most " + maxLength + " characters");
+    }
+    return s;
+  }
+
+  private static Integer optionalInt(JsonObject body, String field, int min, int max) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+        && n.doubleValue() >= min && n.doubleValue() <= max) {
+      return n.intValue();
+    }
+    throw ApiError.unprocessable(field + " must be a whole number from " + min + " to " + max);
+  }
+}
