@@ -64,6 +64,9 @@ final class DataDirLock implements AutoCloseable {
 
   @Override
   public void close() {
+    if (!channel.isOpen()) {
+      return;
+    }
     try {
       lock.release();
       channel.close();

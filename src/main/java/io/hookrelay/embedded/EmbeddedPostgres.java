@@ -70,7 +70,12 @@ public final class EmbeddedPostgres implements AutoCloseable {
       OptionalLong pid = ServerProcesses.readPid(pgdata.resolve("postmaster.pid"));
       EmbeddedPostgres postgres = new EmbeddedPostgres(server, lock, pgdata, pid.orElse(-1));
       if (fresh) {
-        postgres.setPassword();
+        try {
+          postgres.setPassword();
+        } catch (IOException e) {
+          postgres.close();
+          throw e;
+        }
       }
       LOG.info("Embedded PostgreSQL at {}, data in {} (server log {})", postgres.url(), dir, log);
       return postgres;
@@ -102,6 +107,11 @@ public final class EmbeddedPostgres implements AutoCloseable {
     try {
       return builder.start();
     } catch (IOException | RuntimeException e) {
+      try {
+        stopOrphan(pgdata); // zonky can give up on a postmaster that pg_ctl did start
+      } catch (IOException ignored) {
+        // the start failure below is the one worth reporting
+      }
       throw new IOException("Embedded PostgreSQL in " + pgdata + " did not start (" + e.getMessage() + "); see " + log, e);
     }
   }
@@ -119,7 +129,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
       return;
     }
     if (ServerProcesses.isServerFor(pid.getAsLong(), "postgres", pgdata)) {
-      LOG.warn("Stopping embedded PostgreSQL (pid {}) left running on {} by a process that died", pid.getAsLong(), pgdata);
+      LOG.warn("Stopping embedded PostgreSQL (pid {}) running on {} without an owner", pid.getAsLong(), pgdata);
       ServerProcesses.stop(pid.getAsLong(), "INT", "Orphaned PostgreSQL"); // SIGINT: fast shutdown
     }
     Files.deleteIfExists(pidFile);

@@ -102,15 +102,15 @@ public final class EmbeddedRedis implements AutoCloseable {
       return;
     }
     if (ServerProcesses.isServerFor(pid.getAsLong(), "redis-server", dir)) {
-      LOG.warn("Stopping embedded Redis (pid {}) left running on {} by a process that died", pid.getAsLong(), dir);
+      LOG.warn("Stopping embedded Redis (pid {}) running on {} without an owner", pid.getAsLong(), dir);
       ServerProcesses.stop(pid.getAsLong(), "TERM", "Orphaned Redis"); // SIGTERM: flushes the AOF, then exits
     }
     Files.deleteIfExists(pidFile);
   }
 
   /**
-   * Polls PING until +PONG: while Redis loads its AOF it answers -LOADING, and it only reads
-   * the data directory once, so the reply is the real readiness signal.
+   * Polls PING until +PONG. An open port is not enough: Redis accepts connections while it
+   * still loads the AOF and answers -LOADING until the data is in memory.
    */
   private void awaitReady(Path log) throws IOException {
     long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
