@@ -10,6 +10,7 @@ import io.hookrelay.embedded.EmbeddedPostgres;
 import io.hookrelay.embedded.EmbeddedRedis;
 import io.hookrelay.queue.QueuePollerVerticle;
 import io.hookrelay.recovery.RecoveryVerticle;
+import io.hookrelay.retention.RetentionVerticle;
 import io.hookrelay.store.Database;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -117,6 +118,9 @@ public final class Node {
           new DeploymentOptions().setInstances(config.deliveryInstances())));
       deployments.add(vertx.deployVerticle(new QueuePollerVerticle(config, 4096)));
       deployments.add(vertx.deployVerticle(new RecoveryVerticle(config)));
+    }
+    if (config.hasRole(Role.RETENTION)) {
+      deployments.add(vertx.deployVerticle(new RetentionVerticle(config)));
     }
     if (config.hasRole(Role.API)) {
       deployments.add(vertx.deployVerticle(() -> new HttpApiVerticle(config),
