@@ -86,8 +86,8 @@ public final class HttpApiVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(backlogTimer);
-    // Close the listener first: requests in progress still get their answers.
-    return server.close()
+    // Stop listening; requests in progress get a few seconds to be answered (their batch commits meanwhile).
+    return server.shutdown(Math.max(1, config.shutdownTimeout().toSeconds() / 2), java.util.concurrent.TimeUnit.SECONDS)
         .eventually(() -> cache.close())
         .eventually(() -> {
           redis.close();
