@@ -152,6 +152,7 @@ final class IngestRoutes {
     if (body == null || body.length() == 0) {
       throw ApiError.badRequest("invalid_json", "the body is empty; any JSON value is expected");
     }
+    Json.checkDepth(body);
     try {
       io.vertx.core.json.Json.decodeValue(body);
     } catch (RuntimeException e) {

@@ -26,6 +26,7 @@ final class Json {
     if (ctx.body() == null || ctx.body().length() == 0) {
       throw ApiError.badRequest("invalid_json", "the body is empty; a JSON object is expected");
     }
+    checkDepth(ctx.body().buffer());
     Object value;
     try {
       value = io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
@@ -36,6 +37,14 @@ final class Json {
       throw ApiError.badRequest("invalid_json", "the body must be a JSON object");
     }
     return object;
+  }
+
+  /** Refuses documents nested deeper than the limit before parsing them. */
+  static void checkDepth(io.vertx.core.buffer.Buffer body) {
+    if (io.hookrelay.ingest.JsonLimits.depth(body) > io.hookrelay.ingest.JsonLimits.MAX_DEPTH) {
+      throw ApiError.badRequest("json_too_deep",
+          "the JSON nests objects and arrays deeper than " + io.hookrelay.ingest.JsonLimits.MAX_DEPTH + " levels");
+    }
   }
 
   /** A path parameter that must be a UUID; anything else names no resource, so 404. */
