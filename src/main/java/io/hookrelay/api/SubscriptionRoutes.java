@@ -66,14 +66,25 @@ final class SubscriptionRoutes {
     Integer maxInFlight = maxInFlight(body);
     UUID id = Ids.newId();
     String actualSecret = secret != null ? secret : Signer.generateSecret();
-    subscriptions.create(id, targetUrl, actualSecret, events, description, rateLimit,
-            maxInFlight != null ? maxInFlight : config.maxInFlight())
+    resolvedTarget(targetUrl)
+        .compose(v -> subscriptions.create(id, targetUrl, actualSecret, events, description, rateLimit,
+            maxInFlight != null ? maxInFlight : config.maxInFlight()))
         .onSuccess(s -> {
           SubscriptionCache.publishChange(vertx, id);
           ctx.response().putHeader("location", "/subscriptions/" + id);
           Json.send(ctx, 201, s.toJson().put("secret", actualSecret));
         })
-        .onFailure(err -> ctx.fail(ApiError.databaseUnavailable()));
+        .onFailure(err -> ctx.fail(err instanceof ApiError ? err : ApiError.databaseUnavailable()));
+  }
+
+  /** Fails with a 422 when the target's host resolves to a refused address (unless private targets are allowed). */
+  private Future<Void> resolvedTarget(String targetUrl) {
+    if (targetUrl == null || config.allowPrivateTargets()) {
+      return Future.succeededFuture();
+    }
+    return TargetGuard.problemWithResolvedHost(vertx, targetUrl).compose(problem -> problem == null
+        ? Future.succeededFuture()
+        : Future.failedFuture(ApiError.unprocessable(problem)));
   }
 
   private void list(RoutingContext ctx) {
@@ -112,7 +123,8 @@ final class SubscriptionRoutes {
     var patch = new SubscriptionRepository.Patch(targetUrl, setEvents, events, setDescription, description,
         setRateLimit, rateLimit, maxInFlight, Subscription.ENABLED.equals(status) ? null : status, secret);
     OffsetDateTime overlapUntil = Times.now().plus(config.secretOverlap());
-    subscriptions.update(id, patch, overlapUntil)
+    resolvedTarget(targetUrl)
+        .compose(v -> subscriptions.update(id, patch, overlapUntil))
         .compose(updated -> updated != null && Subscription.ENABLED.equals(status)
             ? subscriptions.enable(id).compose(r -> enqueue(r.resumedDeliveries(), id).map(r.subscription()))
             : Future.succeededFuture(updated))
@@ -221,7 +233,7 @@ final class SubscriptionRoutes {
 
   private static void respond(RoutingContext ctx, UUID id, Subscription s, Throwable failure) {
     if (failure != null) {
-      ctx.fail(ApiError.databaseUnavailable());
+      ctx.fail(failure instanceof ApiError ? failure : ApiError.databaseUnavailable());
     } else if (s == null) {
       ctx.fail(ApiError.notFound("no subscription with id " + id));
     } else {

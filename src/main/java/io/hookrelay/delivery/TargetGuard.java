@@ -80,6 +80,27 @@ public final class TargetGuard {
     return InetAddress.getByAddress(new byte[] {(byte) (n >> 24), (byte) (n >> 16), (byte) (n >> 8), (byte) n});
   }
 
+  /**
+   * Resolves the target's host off the event loop and answers what is wrong when it names a refused address, or
+   * null. A name that does not resolve passes: DNS may change, and each delivery checks again before it connects.
+   */
+  public static io.vertx.core.Future<String> problemWithResolvedHost(io.vertx.core.Vertx vertx, String url) {
+    String host = URI.create(url).getHost();
+    return vertx.executeBlocking(() -> {
+      try {
+        for (InetAddress a : InetAddress.getAllByName(host)) {
+          if (isPrivate(a)) {
+            return "target_url's host " + host + " resolves to a private, loopback or link-local address, which is "
+                + "refused (set HOOKRELAY_ALLOW_PRIVATE_TARGETS=true to allow)";
+          }
+        }
+      } catch (java.net.UnknownHostException e) {
+        return null;
+      }
+      return null;
+    }, false);
+  }
+
   /** True for addresses a webhook must not reach: loopback, private, link-local, multicast, unspecified, ULA, CGNAT. */
   public static boolean isPrivate(InetAddress address) {
     if (address instanceof Inet6Address v6) {
