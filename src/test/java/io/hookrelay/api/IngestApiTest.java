@@ -195,6 +195,23 @@ class IngestApiTest {
         + "' AND status = 'filtered' AND next_attempt_at IS NULL")).isEqualTo(1);
   }
 
+  @Test
+  void ingestFollowsAChangeToTheSubscriptionAtOnce() {
+    String id = subscription(null);
+    assertThat(ingest(id, "{}", Map.of("X-Event-Type", "order.created")).json().containsKey("status")).isFalse();
+
+    node.patch("/subscriptions/" + id, new JsonObject().put("events", new JsonArray().add("invoice.*")));
+    assertThat(ingest(id, "{}", Map.of("X-Event-Type", "order.created")).json().getString("status"))
+        .isEqualTo("filtered");
+
+    node.patch("/subscriptions/" + id, new JsonObject().put("status", "disabled"));
+    assertThat(ingest(id, "{}", Map.of("X-Event-Type", "invoice.sent")).json().getString("status"))
+        .isEqualTo("held");
+
+    node.delete("/subscriptions/" + id);
+    assertError(ingest(id, "{}", Map.of()), 404, "not_found");
+  }
+
   // --- idempotency ---
 
   @Test
@@ -296,6 +313,7 @@ class IngestApiTest {
     private String all;
     private String orders;
     private String invoicesPaid;
+    private String disabled;
 
     @BeforeAll
     void start() {
@@ -304,7 +322,8 @@ class IngestApiTest {
       orders = fanOut.subscribe(TARGET, new JsonObject().put("events", new JsonArray().add("order.*"))).getString("id");
       invoicesPaid = fanOut.subscribe(TARGET, new JsonObject().put("events", new JsonArray().add("invoice.paid")))
           .getString("id");
-      String disabled = fanOut.subscribe(TARGET, null).getString("id");
+      disabled = fanOut.subscribe(TARGET, new JsonObject().put("events", new JsonArray().add("order.*")))
+          .getString("id");
       fanOut.patch("/subscriptions/" + disabled, new JsonObject().put("status", "disabled"));
       fanOut.delete("/subscriptions/" + fanOut.subscribe(TARGET, null).getString("id"));
     }
@@ -336,9 +355,20 @@ class IngestApiTest {
     }
 
     @Test
+    void aDisabledSubscriptionGetsItsMatchingEventsHeldNotDelivered() {
+      TestNode.Response r = fanOut.post("/events", new JsonObject().put("event_type", "order.refunded")
+          .put("payload", new JsonObject()));
+
+      JsonArray webhookIds = r.json().getJsonArray("webhook_ids");
+      assertThat(webhookIds).hasSize(3);
+      assertThat(subscriptionsOf(webhookIds, "held")).containsExactly(disabled);
+    }
+
+    @Test
     void anInvoicePaidEventGoesToTheUnfilteredAndTheExactSubscriptions() {
       TestNode.Response r = fanOut.post("/events", new JsonObject().put("event_type", "invoice.paid")
           .put("payload", new JsonObject()));
+      assertThat(r.json().getJsonArray("webhook_ids")).hasSize(2);
       assertThat(subscriptionsOf(r.json().getJsonArray("webhook_ids"), "pending"))
           .containsExactlyInAnyOrder(all, invoicesPaid);
     }
@@ -347,6 +377,7 @@ class IngestApiTest {
     void anEventNoFilterNamesGoesOnlyToTheUnfilteredSubscription() {
       TestNode.Response r = fanOut.post("/events", new JsonObject().put("event_type", "invoice.created")
           .put("payload", new JsonObject()));
+      assertThat(r.json().getJsonArray("webhook_ids")).hasSize(1);
       assertThat(subscriptionsOf(r.json().getJsonArray("webhook_ids"), "pending")).containsExactly(all);
     }
 

@@ -394,6 +394,12 @@ class SubscriptionApiTest {
     assertThat(node.delete("/subscriptions/" + id + "/").status()).isEqualTo(204);
   }
 
+  @Test
+  void anUnknownRouteIs404AndAnUnsupportedMethodIs405AsJson() {
+    assertError(node.get("/nothing-here"), 404, "not_found", "/nothing-here");
+    assertError(node.send("PUT", "/subscriptions/" + UNKNOWN_ID, "{}", Map.of()), 405, "method_not_allowed", "PUT");
+  }
+
   // --- auth ---
 
   /** Every route that needs the API key, with a real id where it takes one. */
@@ -447,6 +453,14 @@ class SubscriptionApiTest {
     TestNode.Response r = node.send("GET", "/health", null, withAuthorization(null));
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.json().getString("status")).isEqualTo("ok");
+  }
+
+  @Test
+  void readyAnswers200WithoutAKeyWhenPostgresqlAndRedisAnswer() {
+    TestNode.Response r = node.send("GET", "/ready", null, withAuthorization(null));
+    assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    assertThat(r.json().getString("postgres")).isEqualTo("ok");
+    assertThat(r.json().getString("redis")).isEqualTo("ok");
   }
 
   @Test
