@@ -114,7 +114,9 @@ class IngestApiTest {
 
   @Test
   void aNonJsonContentTypeIs415() {
-    assertError(ingest(subscription(null), "{\"a\":1}", Map.of("Content-Type", "text/plain")), 415,
+    String id = subscription(null);
+    assertError(ingest(id, "{\"a\":1}", Map.of("Content-Type", "text/plain")), 415, "unsupported_media_type");
+    assertError(ingest(id, "a=1", Map.of("Content-Type", "application/x-www-form-urlencoded")), 415,
         "unsupported_media_type");
   }
 

@@ -351,6 +351,19 @@ class SubscriptionApiTest {
   }
 
   @Test
+  void rotateSecretKeepsAValidGivenSecretAndRefusesAnInvalidOne() {
+    String id = create(new JsonObject().put("target_url", TARGET)).getString("id");
+    String given = "whsec_" + Base64.getEncoder().encodeToString(new byte[40]);
+
+    TestNode.Response r = node.post("/subscriptions/" + id + "/rotate-secret", new JsonObject().put("secret", given));
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.json().getString("secret")).isEqualTo(given);
+
+    assertError(node.post("/subscriptions/" + id + "/rotate-secret", new JsonObject().put("secret", "whsec_!!")),
+        422, "validation_failed", "secret");
+  }
+
+  @Test
   void afterARotationDeliveriesAreSignedWithBothSecrets() {
     JsonObject s = node.subscribe(receiver.url(), null);
     String id = s.getString("id");
@@ -375,7 +388,7 @@ class SubscriptionApiTest {
 
   @Test
   void everyRouteAcceptsATrailingSlash() {
-    TestNode.Response created = node.post("/subscriptions/", new JsonObject().put("target_url", TARGET));
+    TestNode.Response created = node.post("/subscriptions/", new JsonObject().put("target_url", receiver.url()));
     assertThat(created.status()).as(created.toString()).isEqualTo(201);
     String id = created.json().getString("id");
 
@@ -389,6 +402,7 @@ class SubscriptionApiTest {
     assertThat(ingested.status()).as(ingested.toString()).isEqualTo(202);
     String webhookId = ingested.json().getString("webhook_id");
     assertThat(node.get("/status/" + webhookId + "/").status()).isEqualTo(200);
+    node.awaitStatus(webhookId, Duration.ofSeconds(30), "succeeded"); // not deleted under its delivery
     assertThat(node.get("/audit/").status()).isEqualTo(200);
     assertThat(node.send("GET", "/health/", null, withAuthorization(null)).status()).isEqualTo(200);
     assertThat(node.delete("/subscriptions/" + id + "/").status()).isEqualTo(204);
@@ -419,7 +433,9 @@ class SubscriptionApiTest {
         new String[] {"POST", "/events"},
         new String[] {"GET", "/status/" + id},
         new String[] {"POST", "/status/" + id + "/retry"},
-        new String[] {"GET", "/audit"});
+        new String[] {"GET", "/audit"},
+        // the key is checked before routing, so a route added later is protected too
+        new String[] {"GET", "/no-such-route"});
   }
 
   @Test
