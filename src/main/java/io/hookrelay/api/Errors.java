@@ -21,7 +21,7 @@ public final class Errors {
     }
     Throwable failure = ctx.failure();
     if (failure instanceof ApiError e) {
-      if (e.status() == 503 || e.status() == 429) {
+      if ((e.status() == 503 || e.status() == 429) && !ctx.response().headers().contains("retry-after")) {
         ctx.response().putHeader("retry-after", "1");
       }
       send(ctx, e.status(), e.code(), e.getMessage());

@@ -18,8 +18,11 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +42,8 @@ public final class HttpApiVerticle extends VerticleBase {
   private HttpServer server;
   private volatile long backlog;
   private long backlogTimer;
+  /** Enqueues after a commit still waiting on Redis (event-loop confined, like everything in a verticle instance). */
+  private final Set<Future<Void>> enqueuing = new HashSet<>();
 
   public HttpApiVerticle(HookrelayConfig config) {
     this.config = config;
@@ -87,7 +92,9 @@ public final class HttpApiVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(backlogTimer);
     // Stop listening; requests in progress get a few seconds to be answered (their batch commits meanwhile).
-    return server.shutdown(Math.max(1, config.shutdownTimeout().toSeconds() / 2), java.util.concurrent.TimeUnit.SECONDS)
+    // Then let enqueues of committed webhooks finish, so that a stop right after a 202 does not leave them to recovery.
+    return server.shutdown(Math.max(1, config.shutdownTimeout().toSeconds() / 2), TimeUnit.SECONDS)
+        .eventually(() -> Future.join(new ArrayList<>(enqueuing)).timeout(5, TimeUnit.SECONDS))
         .eventually(() -> cache.close())
         .eventually(() -> {
           redis.close();
@@ -103,7 +110,9 @@ public final class HttpApiVerticle extends VerticleBase {
       ids.add(d.webhookId());
       subs.add(d.subscriptionId());
     }
-    queue.enqueue(ids, subs).onFailure(err -> log.warn("enqueueing {} deliveries failed ({}); recovery will "
-        + "enqueue them", ids.size(), err.getMessage()));
+    Future<Void> enqueued = queue.enqueue(ids, subs).onFailure(err -> log.warn("enqueueing {} deliveries failed "
+        + "({}); recovery will enqueue them", ids.size(), err.getMessage()));
+    enqueuing.add(enqueued);
+    enqueued.onComplete(ar -> enqueuing.remove(enqueued));
   }
 }

@@ -14,12 +14,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Ingest: {@code POST /ingest/{subscription_id}} (the seed API: one subscription) and {@code POST /events} (fan-out
  * to every subscription whose filter matches). Answers 202 only once PostgreSQL has committed the webhook.
  */
 final class IngestRoutes {
+  private static final Logger log = LoggerFactory.getLogger(IngestRoutes.class);
   static final int MAX_HEADER_VALUE = 256;
   private static final String EVENTS_SCOPE = "events";
 
@@ -110,8 +113,9 @@ final class IngestRoutes {
           return;
         }
         IngestOutcome outcome = result.result();
-        JsonArray ids = new JsonArray();
-        outcome.deliveries().forEach(d -> ids.add(d.webhookId().toString()));
+        // Sorted, so that a duplicate (read back from the database) answers exactly what the first request did.
+        JsonArray ids = new JsonArray(outcome.deliveries().stream().map(d -> d.webhookId().toString()).sorted()
+            .collect(java.util.stream.Collectors.toList()));
         answer(ctx, outcome, new JsonObject()
             .put("event_id", key != null ? key : outcome.messageId().toString())
             .put("webhook_ids", ids));
@@ -129,9 +133,13 @@ final class IngestRoutes {
   }
 
   private static void fail(RoutingContext ctx, Throwable cause) {
-    ctx.fail(cause instanceof IngestBatcher.SubscriptionGoneException
-        ? ApiError.notFound("the subscription was deleted")
-        : ApiError.databaseUnavailable());
+    if (cause instanceof IngestBatcher.SubscriptionGoneException) {
+      ctx.fail(ApiError.notFound("the subscription was deleted"));
+      return;
+    }
+    // The client only learns that nothing was stored; the operator needs the reason.
+    log.warn("ingest not stored, answering 503: {}", cause.toString());
+    ctx.fail(ApiError.databaseUnavailable());
   }
 
   private void checkBacklog(RoutingContext ctx) {

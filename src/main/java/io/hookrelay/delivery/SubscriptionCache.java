@@ -28,12 +28,14 @@ public final class SubscriptionCache {
   private final Vertx vertx;
   private boolean complete;
   private Future<List<Subscription>> loading;
+  /** Bumped by every change: a read that started before a change must not fill the cache with what it read. */
+  private long generation;
 
   public SubscriptionCache(Vertx vertx, SubscriptionRepository repository) {
     this.vertx = vertx;
     this.repository = repository;
     this.consumer = vertx.eventBus().consumer(Addresses.SUBSCRIPTIONS_CHANGED, m -> invalidate(m.body()));
-    this.timer = vertx.setPeriodic(FULL_RELOAD_MS, id -> complete = false);
+    this.timer = vertx.setPeriodic(FULL_RELOAD_MS, id -> invalidateAll());
   }
 
   /** Announces a change to every node's caches (this one included). */
@@ -51,8 +53,9 @@ public final class SubscriptionCache {
     if (cached != null) {
       return Future.succeededFuture(cached);
     }
+    long seen = generation;
     return repository.find(id).onSuccess(s -> {
-      if (s != null) {
+      if (s != null && generation == seen) {
         byId.put(id, s);
       }
     });
@@ -64,9 +67,14 @@ public final class SubscriptionCache {
       return Future.succeededFuture(new ArrayList<>(byId.values()));
     }
     if (loading == null) {
-      loading = repository.all().onComplete(ar -> {
-        loading = null;
-        if (ar.succeeded()) {
+      long seen = generation;
+      Future<List<Subscription>> load = repository.all();
+      loading = load;
+      load.onComplete(ar -> {
+        if (loading == load) {
+          loading = null;
+        }
+        if (ar.succeeded() && generation == seen) {
           byId.clear();
           ar.result().forEach(s -> byId.put(s.id(), s));
           complete = true;
@@ -81,7 +89,17 @@ public final class SubscriptionCache {
     if (id != null) {
       byId.remove(UUID.fromString(id));
     }
+    generation++;
     complete = false;
+    loading = null; // callers from now on must not get the answer of a read that predates the change
+  }
+
+  /** The periodic safety net for a missed announcement: single reads are refreshed too, not only fan-out's list. */
+  private void invalidateAll() {
+    byId.clear();
+    generation++;
+    complete = false;
+    loading = null;
   }
 
   public Future<Void> close() {

@@ -126,7 +126,9 @@ public final class MessageRepository {
   private static Future<Map<String, ExistingMessage>> findByKeys(SqlConnection tx, List<NewMessage> clashed) {
     String[] scopes = clashed.stream().map(NewMessage::scope).toArray(String[]::new);
     String[] keys = clashed.stream().map(NewMessage::key).toArray(String[]::new);
-    return tx.preparedQuery(FIND_BY_KEY).execute(Tuple.of(scopes, keys)).map(rows -> {
+    // Not Tuple.of(scopes, keys): javac picks of(Object, Object...) for a String[] second argument and spreads it.
+    Tuple args = Tuple.tuple().addArrayOfString(scopes).addArrayOfString(keys);
+    return tx.preparedQuery(FIND_BY_KEY).execute(args).map(rows -> {
       Map<String, UUID> messageIds = new HashMap<>();
       Map<UUID, byte[]> digests = new HashMap<>();
       Map<UUID, List<NewDelivery>> deliveries = new HashMap<>();
