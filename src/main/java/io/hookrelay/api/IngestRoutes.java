@@ -70,7 +70,9 @@ final class IngestRoutes {
         IngestOutcome outcome = result.result();
         IngestOutcome.Delivery d = outcome.deliveries().isEmpty() ? null : outcome.deliveries().get(0);
         JsonObject body = new JsonObject().put("webhook_id", d == null ? null : d.webhookId().toString());
-        if (d != null && !"pending".equals(d.status())) {
+        // A repeat answers as the first request did: its stored status has moved on since, except 'filtered'.
+        boolean repeat = outcome.kind() != IngestOutcome.Kind.CREATED;
+        if (d != null && (repeat ? "filtered".equals(d.status()) : !"pending".equals(d.status()))) {
           body.put("status", d.status());
         }
         answer(ctx, outcome, body);
