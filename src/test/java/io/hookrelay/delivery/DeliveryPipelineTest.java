@@ -142,6 +142,8 @@ class DeliveryPipelineTest {
     assertAttempt(attempts.getJsonObject(2), 1, "Failed Attempt", 500);
     assertAttempt(attempts.getJsonObject(1), 2, "Failed Attempt", 500);
     assertAttempt(attempts.getJsonObject(0), 3, "Success", 200);
+    assertThat(attempts.getJsonObject(2).getString("response_body")).isEqualTo("answer 1");
+    assertThat(attempts.getJsonObject(2).getString("error")).isEqualTo("HTTP 500");
     List<Received> got = receiver.received();
     assertThat(got).hasSize(3);
     assertThat(got).extracting(x -> x.header("x-webhook-attempt")).containsExactly("1", "2", "3");
@@ -166,6 +168,19 @@ class DeliveryPipelineTest {
       assertThat(attempt.getString("error")).startsWith("timeout");
       assertThat(attempt.getInteger("duration_ms")).isGreaterThanOrEqualTo(900);
     }
+  }
+
+  @Test
+  void aConnectionResetWithoutAnswerIsAFailedAttemptAndRetried() {
+    TestReceiver receiver = receiver(n -> n == 1 ? Answer.resetConnection() : Answer.status(200));
+    String webhookId = ingestRaw(subscribe(receiver).getString("id"), "{\"reset\":true}");
+
+    JsonObject status = node.awaitStatus(webhookId, DEADLINE, "succeeded");
+
+    JsonObject first = status.getJsonArray("recent_attempts").getJsonObject(1);
+    assertThat(first.getString("outcome")).isEqualTo("Failed Attempt");
+    assertThat(first.getInteger("status_code")).isNull();
+    assertThat(first.getString("error")).startsWith("connection reset");
   }
 
   @Test
