@@ -153,6 +153,38 @@ class DeliveryPipelineTest {
   }
 
   @Test
+  void theAttemptHistoryOfASubscriptionListsItsAttemptsNewestFirst() {
+    TestReceiver receiver = receiver(n -> Answer.status(n == 1 ? 502 : 204));
+    String id = subscribe(receiver).getString("id");
+    String webhookId = ingestRaw(id, "{\"history\":true}");
+    node.awaitStatus(webhookId, DEADLINE, "succeeded");
+
+    TestNode.Response history = node.get("/subscriptions/" + id + "/attempts?limit=1");
+
+    assertThat(history.status()).isEqualTo(200);
+    assertThat(history.array()).hasSize(1);
+    assertThat(history.array().getJsonObject(0).getInteger("status_code")).isEqualTo(204);
+    JsonArray all = node.get("/subscriptions/" + id + "/attempts").array();
+    assertThat(all).extracting(a -> ((JsonObject) a).getInteger("attempt_number")).containsExactly(2, 1);
+    assertThat(all).extracting(a -> ((JsonObject) a).getString("webhook_id")).containsOnly(webhookId);
+  }
+
+  @Test
+  void aDeliveryWaitingForItsRetryShowsWhenItIsDue() {
+    TestReceiver receiver = receiver(n -> n == 1 ? Answer.withHeader(503, "Retry-After", "2") : Answer.status(200));
+    String webhookId = ingestRaw(subscribe(receiver).getString("id"), "{\"wait\":true}");
+
+    JsonObject waiting = node.awaitStatus(webhookId, DEADLINE, "retrying");
+
+    assertThat(waiting.getString("final_outcome")).isNull();
+    assertThat(waiting.getInteger("last_status_code")).isEqualTo(503);
+    Instant lastAttempt = Instant.parse(waiting.getString("last_attempt_at"));
+    Instant nextRetry = Instant.parse(waiting.getString("next_retry_at"));
+    assertThat(Duration.between(lastAttempt, nextRetry)).isBetween(Duration.ofMillis(1900), Duration.ofSeconds(4));
+    node.awaitStatus(webhookId, DEADLINE, "succeeded");
+  }
+
+  @Test
   void aReceiverThatNeverAnswersGetsTimeoutsRecordedAndIsRetried() {
     TestReceiver receiver = receiver(n -> Answer.hangUp());
     String webhookId = ingestRaw(subscribe(receiver).getString("id"), "{\"silent\":true}");
