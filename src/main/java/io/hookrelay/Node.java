@@ -112,6 +112,10 @@ public final class Node {
   }
 
   private Future<Void> deploy() {
+    // The shared pool's connections come from a client owned by whoever created the pool first; created inside a
+    // verticle, undeploying that verticle would close it for every other one. Created here, outside any verticle,
+    // it lives as long as Vert.x, and verticles can come and go.
+    Database.pool(vertx, config.databaseUrl(), config.databasePoolSize());
     List<Future<String>> deployments = new ArrayList<>();
     if (config.hasRole(Role.DELIVERY)) {
       deployments.add(vertx.deployVerticle(() -> new DeliveryVerticle(config),

@@ -72,6 +72,7 @@ public final class DeliveryVerticle extends VerticleBase {
   private List<Outcome> recordQueue = new ArrayList<>();
   private boolean recordScheduled;
   private int attemptsRunning;
+  private boolean abandoning;
 
   public DeliveryVerticle(HookrelayConfig config) {
     this.config = config;
@@ -106,7 +107,12 @@ public final class DeliveryVerticle extends VerticleBase {
     // Stop taking jobs; attempts under way finish and are recorded, within the shutdown bound set by Main.
     return consumer.unregister()
         .compose(v -> drained(System.currentTimeMillis() + config.shutdownTimeout().toMillis() / 2))
-        .eventually(() -> subscriptions.close())
+        .eventually(() -> {
+          // Attempts still running are cut short by closing the client below: that is our failure, not the
+          // receiver's, so they are not recorded; their entries stay pending and are claimed again elsewhere.
+          abandoning = true;
+          return subscriptions.close();
+        })
         .eventually(() -> {
           client.close();
           redis.close();
@@ -261,6 +267,10 @@ public final class DeliveryVerticle extends VerticleBase {
         .onComplete(ar -> {
           attemptsRunning--;
           release(s.id());
+          if (abandoning) {
+            job.message().fail(503, "delivery verticle stopped");
+            return;
+          }
           int durationMs = (int) ((System.nanoTime() - started) / 1_000_000);
           finish(job, s, claimed, attemptNumber, startedAt, durationMs, ar.succeeded() ? ar.result() : null,
               ar.succeeded() ? null : describe(ar.cause()), responseBody.text());

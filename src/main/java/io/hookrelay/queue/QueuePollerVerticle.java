@@ -28,6 +28,13 @@ public final class QueuePollerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(QueuePollerVerticle.class);
   private static final int READ_COUNT = 200;
   private static final long BLOCK_MS = 1000;
+  /**
+   * The PostgreSQL lease on a delivery starts a moment after the stream read, when a delivery verticle claims the
+   * row, so an abandoned entry becomes claimable here slightly before its lease lapses. A claim in between would find
+   * the lease alive, be answered "done" and acknowledged, leaving the delivery to the slower recovery sweep; waiting
+   * this much longer than the visibility timeout keeps the claim after the lease.
+   */
+  private static final long CLAIM_MARGIN_MS = 1000;
 
   private final HookrelayConfig config;
   private final int maxInFlight;
@@ -218,7 +225,7 @@ public final class QueuePollerVerticle extends VerticleBase {
       return;
     }
     redis.send(Request.cmd(Command.XAUTOCLAIM).arg(queue.stream()).arg(DeliveryQueue.GROUP).arg(consumer)
-            .arg(config.visibilityTimeout().toMillis()).arg("0-0").arg("COUNT").arg(Math.max(1, maxInFlight - inFlight)))
+            .arg(config.visibilityTimeout().toMillis() + CLAIM_MARGIN_MS).arg("0-0").arg("COUNT").arg(Math.max(1, maxInFlight - inFlight)))
         .onSuccess(reply -> {
           List<String> empty = new ArrayList<>();
           List<DeliveryQueue.Job> jobs = DeliveryQueue.jobs(reply.get(1), empty);

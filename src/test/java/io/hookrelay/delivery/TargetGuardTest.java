@@ -1,0 +1,72 @@
+package io.hookrelay.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Which webhook targets are refused as SSRF risks, and that ordinary public targets are not. */
+class TargetGuardTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "http://127.0.0.1/hook", "http://127.8.9.10:8080/", "http://10.0.0.1/", "http://10.255.255.254/",
+      "http://172.16.0.1/", "http://172.31.255.255/", "http://192.168.1.10/", "http://169.254.169.254/latest",
+      "http://224.0.0.1/", "http://239.255.255.250/", "http://0.0.0.0/", "http://[::1]/", "http://[::]/",
+      "http://[fc00::1]/", "http://[fd12:3456::1]/", "http://[fe80::1]/", "http://[ff02::1]/",
+      "http://[::ffff:127.0.0.1]/", "http://[::ffff:10.0.0.1]/", "http://[::ffff:7f00:1]/",
+      "http://2130706433/", "http://0x7f000001/", "http://0X7F000001/",
+      "http://localhost/", "http://LOCALHOST:9090/", "http://api.localhost/", "http://printer.local/",
+      "http://metadata.google.internal/"})
+  void privateLoopbackLinkLocalAndMulticastTargetsAreRefused(String url) {
+    assertThat(TargetGuard.problemWithUrl(url, false)).as(url).isNotNull();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"2130706433", "0x7f000001", "0X7F000001", "[::ffff:127.0.0.1]", "127.0.0.1"})
+  void numericFormsOfLoopbackAreReadAsLoopback(String host) {
+    InetAddress address = TargetGuard.literalAddress(host);
+
+    assertThat(address).isNotNull();
+    assertThat(address.isLoopbackAddress()).isTrue();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ftp://example.com/", "file:///etc/passwd", "gopher://example.com/", "javascript:alert(1)",
+      "example.com/hook", ""})
+  void onlyHttpAndHttpsAreAccepted(String url) {
+    assertThat(TargetGuard.problemWithUrl(url, false)).as(url).isNotNull();
+    assertThat(TargetGuard.problemWithUrl(url, true)).as(url).isNotNull();
+  }
+
+  @Test
+  void urlsCarryingCredentialsAreRefused() {
+    assertThat(TargetGuard.problemWithUrl("https://user:secret@example.com/hook", false)).contains("credentials");
+    assertThat(TargetGuard.problemWithUrl("https://user@example.com/hook", true)).contains("credentials");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "https://example.com/hook", "http://hooks.example.org:8443/a/b?c=d", "https://93.184.216.34/",
+      "http://8.8.8.8/", "http://172.32.0.1/", "http://192.169.0.1/", "http://11.0.0.1/",
+      "https://[2606:2800:220:1:248:1893:25c8:1946]/", "https://xn--bcher-kva.example/"})
+  void publicAddressesAndNamesAreAccepted(String url) {
+    assertThat(TargetGuard.problemWithUrl(url, false)).as(url).isNull();
+  }
+
+  @Test
+  void privateTargetsAreAcceptedWhenAllowedByConfiguration() {
+    assertThat(TargetGuard.problemWithUrl("http://127.0.0.1:9090/hook", true)).isNull();
+    assertThat(TargetGuard.problemWithUrl("http://localhost:9090/hook", true)).isNull();
+  }
+
+  @Test
+  void resolvedAddressesAreCheckedTheSameWay() throws Exception {
+    assertThat(TargetGuard.isPrivate(InetAddress.getByName("192.168.0.1"))).isTrue();
+    assertThat(TargetGuard.isPrivate(InetAddress.getByName("::1"))).isTrue();
+    assertThat(TargetGuard.isPrivate(InetAddress.getByName("100.64.0.1"))).isTrue();
+    assertThat(TargetGuard.isPrivate(InetAddress.getByName("1.1.1.1"))).isFalse();
+  }
+}
