@@ -27,9 +27,8 @@ import org.slf4j.LoggerFactory;
 public final class RecoveryVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(RecoveryVerticle.class);
   private static final int PAGE = 1000;
-  private static final long SWEEP_ONLY_BELOW_BACKLOG = 10_000;
   private static final String DUE = "SELECT id, subscription_id, status, next_attempt_at FROM deliveries "
-      + "WHERE ((status IN ('pending', 'retrying') AND next_attempt_at < now() - make_interval(secs => $1)) "
+      + "WHERE ((status IN ('pending', 'retrying') AND next_attempt_at < $1) "
       + "OR (status = 'delivering' AND lease_until < now())) AND id > $2 ORDER BY id LIMIT $3";
   private static final String ALL_OPEN = "SELECT id, subscription_id, status, next_attempt_at FROM deliveries "
       + "WHERE status IN ('pending', 'retrying', 'delivering') AND id > $1 ORDER BY id LIMIT $2";
@@ -77,19 +76,68 @@ public final class RecoveryVerticle extends VerticleBase {
         });
   }
 
+  /**
+   * Re-enqueues deliveries that stayed due past the point the consumers have read up to (minus a grace period):
+   * had they been in the stream, they would have been claimed by now. Those waiting in the retry set (deferred by
+   * the fairness caps) are skipped.
+   */
   private Future<Integer> sweep() {
-    return queue.streamLength().compose(backlog -> {
-      if (backlog > SWEEP_ONLY_BELOW_BACKLOG) {
-        return Future.succeededFuture(0); // a busy queue is still draining: those entries are not lost
-      }
-      double graceSeconds = config.recoveryGrace().toMillis() / 1000.0;
-      return page(last -> pool.preparedQuery(DUE).execute(Tuple.of(graceSeconds, last, PAGE)), new UUID(0, 0), 0)
+    return readUpTo().compose(readUpToMs -> {
+      OffsetDateTime cutoff = OffsetDateTime.ofInstant(
+          java.time.Instant.ofEpochMilli(readUpToMs - config.recoveryGrace().toMillis()), java.time.ZoneOffset.UTC);
+      return page(last -> pool.preparedQuery(DUE).execute(Tuple.of(cutoff, last, PAGE)), new UUID(0, 0), 0, true)
           .onSuccess(n -> {
             if (n > 0) {
               log.info("recovery: re-enqueued {} deliveries that were due but not queued", n);
             }
           });
     });
+  }
+
+  /**
+   * The time up to which the consumer group has read the stream: the timestamp of its last-delivered entry while
+   * unread entries remain behind it, else now.
+   */
+  private Future<Long> readUpTo() {
+    long now = System.currentTimeMillis();
+    return redis.batch(List.of(Request.cmd(Command.XINFO).arg("GROUPS").arg(queue.stream()),
+            Request.cmd(Command.XINFO).arg("STREAM").arg(queue.stream())))
+        .map(replies -> {
+          String lastDelivered = field(replies.get(0), "last-delivered-id");
+          String lastGenerated = null;
+          var stream = replies.get(1);
+          for (int i = 0; i + 1 < stream.size(); i += 2) {
+            if ("last-generated-id".equals(stream.get(i).toString())) {
+              lastGenerated = stream.get(i + 1).toString();
+            }
+          }
+          if (lastDelivered == null || lastDelivered.equals(lastGenerated)) {
+            return now; // nothing unread
+          }
+          long at = Long.parseLong(lastDelivered.substring(0, lastDelivered.indexOf('-')));
+          return Math.min(now, at);
+        })
+        .recover(err -> Future.succeededFuture(now));
+  }
+
+  /** A field of our group in an XINFO GROUPS reply. */
+  private static String field(io.vertx.redis.client.Response groups, String name) {
+    for (var group : groups) {
+      String groupName = null;
+      String value = null;
+      for (int i = 0; i + 1 < group.size(); i += 2) {
+        String key = group.get(i).toString();
+        if ("name".equals(key)) {
+          groupName = group.get(i + 1).toString();
+        } else if (name.equals(key)) {
+          value = group.get(i + 1).toString();
+        }
+      }
+      if (DeliveryQueue.GROUP.equals(groupName)) {
+        return value;
+      }
+    }
+    return null;
   }
 
   /** Redis lost its data: everything open goes back, under a lock so that one node does it. */
@@ -103,7 +151,7 @@ public final class RecoveryVerticle extends VerticleBase {
       log.info("recovery: redis holds no queue state (first start, restart without persistence or flush); "
           + "rebuilding it from PostgreSQL");
       return queue.ensureGroup()
-          .compose(v -> page(last -> pool.preparedQuery(ALL_OPEN).execute(Tuple.of(last, PAGE)), new UUID(0, 0), 0))
+          .compose(v -> page(last -> pool.preparedQuery(ALL_OPEN).execute(Tuple.of(last, PAGE)), new UUID(0, 0), 0, false))
           .compose(n -> redis.send(Request.cmd(Command.SET).arg(queue.key("epoch")).arg(System.currentTimeMillis()))
               .map(n))
           .onSuccess(n -> log.info("recovery: queue rebuilt with {} open deliveries", n));
@@ -111,35 +159,57 @@ public final class RecoveryVerticle extends VerticleBase {
   }
 
   private Future<Integer> page(java.util.function.Function<UUID, Future<io.vertx.sqlclient.RowSet<Row>>> query,
-      UUID after, int total) {
-    return query.apply(after).compose(rows -> {
-      if (rows.size() == 0) {
+      UUID after, int total, boolean skipRetrySet) {
+    return query.apply(after).compose(rowSet -> {
+      List<Row> rows = new ArrayList<>(rowSet.size());
+      rowSet.forEach(rows::add);
+      if (rows.isEmpty()) {
         return Future.succeededFuture(total);
       }
-      List<UUID> now = new ArrayList<>();
-      List<UUID> nowSubs = new ArrayList<>();
-      List<UUID> later = new ArrayList<>();
-      List<UUID> laterSubs = new ArrayList<>();
-      List<Long> laterDue = new ArrayList<>();
-      long nowMs = System.currentTimeMillis();
-      UUID last = after;
-      for (Row r : rows) {
-        last = r.getUUID("id");
-        OffsetDateTime next = r.getOffsetDateTime("next_attempt_at");
-        long due = next == null ? nowMs : next.toInstant().toEpochMilli();
-        if ("retrying".equals(r.getString("status")) && due > nowMs) {
-          later.add(last);
-          laterSubs.add(r.getUUID("subscription_id"));
-          laterDue.add(due);
-        } else {
-          now.add(last);
-          nowSubs.add(r.getUUID("subscription_id"));
+      UUID last = rows.get(rows.size() - 1).getUUID("id");
+      boolean more = rows.size() == PAGE;
+      return (skipRetrySet ? withoutScheduled(rows) : Future.succeededFuture(rows))
+          .compose(this::enqueue)
+          .compose(n -> more ? page(query, last, total + n, skipRetrySet) : Future.succeededFuture(total + n));
+    });
+  }
+
+  /** Due rows go on the stream; retries not yet due go back into the retry set at their time. */
+  private Future<Integer> enqueue(List<Row> rows) {
+    List<UUID> now = new ArrayList<>();
+    List<UUID> nowSubs = new ArrayList<>();
+    List<UUID> later = new ArrayList<>();
+    List<UUID> laterSubs = new ArrayList<>();
+    List<Long> laterDue = new ArrayList<>();
+    long nowMs = System.currentTimeMillis();
+    for (Row r : rows) {
+      OffsetDateTime next = r.getOffsetDateTime("next_attempt_at");
+      long due = next == null ? nowMs : next.toInstant().toEpochMilli();
+      if ("retrying".equals(r.getString("status")) && due > nowMs) {
+        later.add(r.getUUID("id"));
+        laterSubs.add(r.getUUID("subscription_id"));
+        laterDue.add(due);
+      } else {
+        now.add(r.getUUID("id"));
+        nowSubs.add(r.getUUID("subscription_id"));
+      }
+    }
+    return Future.all(queue.enqueue(now, nowSubs), queue.scheduleRetries(later, laterSubs, laterDue))
+        .map(rows.size());
+  }
+
+  /** Drops the rows whose delivery waits in the retry set already. */
+  private Future<List<Row>> withoutScheduled(List<Row> rows) {
+    Request zmscore = Request.cmd(Command.ZMSCORE).arg(queue.key("retry"));
+    rows.forEach(r -> zmscore.arg(r.getUUID("id") + ":" + r.getUUID("subscription_id")));
+    return redis.send(zmscore).map(scores -> {
+      List<Row> kept = new ArrayList<>();
+      for (int i = 0; i < rows.size(); i++) {
+        if (scores.get(i) == null) {
+          kept.add(rows.get(i));
         }
       }
-      UUID next = last;
-      int size = rows.size();
-      return Future.all(queue.enqueue(now, nowSubs), queue.scheduleRetries(later, laterSubs, laterDue))
-          .compose(v -> size < PAGE ? Future.succeededFuture(total + size) : page(query, next, total + size));
+      return kept;
     });
   }
 }
