@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("chaos")
 class FairnessChaosTest {
-  private static final int HEALTHY_WEBHOOKS = 300;
+  private static final int HEALTHY_WEBHOOKS = 200;
   private static final int HEALTHY_PER_SECOND = 50;
   private static final int HANGING_WEBHOOKS = 500;
   private static final int HANGING_CAP = 4;
@@ -48,6 +48,7 @@ class FairnessChaosTest {
       String hangingSub = node.subscribe(hanging.url(), new JsonObject().put("max_in_flight", HANGING_CAP))
           .getString("id");
 
+      healthyLag(healthy, healthySub); // warm-up: the first requests of a JVM measure the JIT, not fairness
       Lag alone = healthyLag(healthy, healthySub);
 
       try (Load flood = new Load(4)) {
@@ -62,10 +63,17 @@ class FairnessChaosTest {
       java.util.Set<String> acknowledged = new java.util.HashSet<>(alone.load.acknowledged());
       acknowledged.addAll(withHang.load.acknowledged());
       ChaosReport.record("fairness: healthy endpoint alone, then beside a hanging one", alone.load.sent()
-          + withHang.load.sent(), acknowledged, healthy.delivered(), healthy.duplicates(), notes);
+          + withHang.load.sent(), acknowledged, measured(healthy.delivered(), acknowledged), healthy.duplicates(), notes);
       assertThat(withHang.p99).as(notes).isLessThanOrEqualTo(5 * alone.p99 + 1000);
       assertThat(hanging.maxOpen()).as(notes).isLessThanOrEqualTo(HANGING_CAP);
     }
+  }
+
+  /** The delivered webhooks of the measured phases (the receiver also got the warm-up's). */
+  private static java.util.Set<String> measured(java.util.Set<String> delivered, java.util.Set<String> acknowledged) {
+    java.util.Set<String> out = new java.util.HashSet<>(delivered);
+    out.retainAll(acknowledged);
+    return out;
   }
 
   private record Lag(Load load, long p50, long p99) {}
