@@ -21,6 +21,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.shareddata.LocalMap;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -65,7 +66,11 @@ public final class DeliveryVerticle extends VerticleBase {
   private WebClient client;
   private MessageConsumer<JsonObject> consumer;
 
-  private final Map<UUID, Integer> inFlight = new HashMap<>();
+  /**
+   * Requests open per subscription on this node, shared by the delivery instances (Vert.x local shared data, atomic
+   * compute), so that max_in_flight is an exact cap: splitting it per instance and rounding up overshot it.
+   */
+  private LocalMap<String, Integer> inFlight;
   private final Map<UUID, RateLimiter> limiters = new HashMap<>();
   private List<Job> claimQueue = new ArrayList<>();
   private boolean claimScheduled;
@@ -73,6 +78,7 @@ public final class DeliveryVerticle extends VerticleBase {
   private boolean recordScheduled;
   private int attemptsRunning;
   private boolean abandoning;
+  private int writesRunning;
 
   public DeliveryVerticle(HookrelayConfig config) {
     this.config = config;
@@ -89,6 +95,7 @@ public final class DeliveryVerticle extends VerticleBase {
     redis = DeliveryQueue.client(vertx, config.redisUrl(), 4);
     queue = new DeliveryQueue(redis, config.redisKeyPrefix());
     deliveries = new DeliveryRepository(pool);
+    inFlight = vertx.sharedData().getLocalMap("hookrelay.delivery.in-flight");
     subscriptions = new SubscriptionCache(vertx, new SubscriptionRepository(pool));
     int timeoutMs = (int) config.deliveryTimeout().toMillis();
     client = WebClient.create(vertx, new WebClientOptions()
@@ -123,7 +130,9 @@ public final class DeliveryVerticle extends VerticleBase {
   private Future<Void> drained(long deadline) {
     flushClaims();
     flushRecords();
-    if ((attemptsRunning == 0 && recordQueue.isEmpty() && claimQueue.isEmpty()) || System.currentTimeMillis() > deadline) {
+    // Claims and records on their way to PostgreSQL count too: closing the pool under them loses their replies.
+    if ((attemptsRunning == 0 && writesRunning == 0 && recordQueue.isEmpty() && claimQueue.isEmpty())
+        || System.currentTimeMillis() > deadline) {
       return Future.succeededFuture();
     }
     Promise<Void> done = Promise.promise();
@@ -161,12 +170,13 @@ public final class DeliveryVerticle extends VerticleBase {
 
   /** Reserves an in-flight slot for the subscription; answers 0, or how long to put the job back for. */
   private long admit(Subscription s) {
+    String key = s.id().toString();
     if (!s.enabled()) {
-      inFlight.merge(s.id(), 1, Integer::sum); // held without an attempt; the slot is released at once
+      inFlight.merge(key, 1, Integer::sum); // held without an attempt; the slot is released at once
       return 0;
     }
-    int cap = Math.max(1, (s.maxInFlight() + config.deliveryInstances() - 1) / config.deliveryInstances());
-    if (inFlight.getOrDefault(s.id(), 0) >= cap) {
+    int cap = Math.max(1, s.maxInFlight());
+    if (inFlight.getOrDefault(key, 0) >= cap) {
       return 200 + ThreadLocalRandom.current().nextInt(200);
     }
     if (s.rateLimitPerS() != null) {
@@ -176,12 +186,20 @@ public final class DeliveryVerticle extends VerticleBase {
         return Math.max(10, wait);
       }
     }
-    inFlight.merge(s.id(), 1, Integer::sum);
-    return 0;
+    boolean[] taken = new boolean[1];
+    inFlight.compute(key, (k, n) -> {
+      int open = n == null ? 0 : n;
+      if (open >= cap) {
+        return n; // another instance took the last slot meanwhile
+      }
+      taken[0] = true;
+      return open + 1;
+    });
+    return taken[0] ? 0 : 200 + ThreadLocalRandom.current().nextInt(200);
   }
 
   private void release(UUID subscriptionId) {
-    inFlight.computeIfPresent(subscriptionId, (k, n) -> n <= 1 ? null : n - 1);
+    inFlight.computeIfPresent(subscriptionId.toString(), (k, n) -> n <= 1 ? null : n - 1);
   }
 
   private void flushClaims() {
@@ -193,7 +211,9 @@ public final class DeliveryVerticle extends VerticleBase {
     claimQueue = new ArrayList<>();
     List<UUID> ids = new ArrayList<>(batch.size());
     batch.forEach(j -> ids.add(j.deliveryId()));
+    writesRunning++;
     deliveries.claim(ids, config.visibilityTimeout()).onComplete(ar -> {
+      writesRunning--;
       if (ar.failed()) {
         log.warn("claiming {} deliveries failed: {}", batch.size(), ar.cause().getMessage());
         for (Job j : batch) {
@@ -225,7 +245,9 @@ public final class DeliveryVerticle extends VerticleBase {
     if (jobs.isEmpty()) {
       return;
     }
+    writesRunning++;
     deliveries.hold(jobs.stream().map(Job::deliveryId).toList()).onComplete(ar -> {
+      writesRunning--;
       for (Job j : jobs) {
         if (ar.succeeded()) {
           j.message().reply(new JsonObject().put("outcome", "done"));
@@ -343,6 +365,7 @@ public final class DeliveryVerticle extends VerticleBase {
     }
     List<Outcome> batch = recordQueue;
     recordQueue = new ArrayList<>();
+    writesRunning++;
     deliveries.record(batch.stream().map(Outcome::record).toList(), config.circuitBreakerThreshold())
         .compose(disabled -> {
           disabled.forEach((id, reason) -> {
@@ -365,6 +388,7 @@ public final class DeliveryVerticle extends VerticleBase {
               .recover(err -> Future.succeededFuture());
         })
         .onComplete(ar -> {
+          writesRunning--;
           if (ar.failed()) {
             log.warn("recording {} attempts failed: {}", batch.size(), ar.cause().getMessage());
           }
