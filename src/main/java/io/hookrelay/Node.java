@@ -35,6 +35,7 @@ public final class Node {
   private final Vertx vertx;
   private final EmbeddedPostgres postgres;
   private final EmbeddedRedis redis;
+  private final List<List<String>> stopStages = new ArrayList<>();
   private boolean stopped;
 
   private Node(HookrelayConfig config, Vertx vertx, EmbeddedPostgres postgres, EmbeddedRedis redis) {
@@ -116,21 +117,41 @@ public final class Node {
     // verticle, undeploying that verticle would close it for every other one. Created here, outside any verticle,
     // it lives as long as Vert.x, and verticles can come and go.
     Database.pool(vertx, config.databaseUrl(), config.databasePoolSize());
-    List<Future<String>> deployments = new ArrayList<>();
+    List<Future<String>> api = new ArrayList<>();
+    List<Future<String>> feeders = new ArrayList<>();
+    List<Future<String>> workers = new ArrayList<>();
     if (config.hasRole(Role.DELIVERY)) {
-      deployments.add(vertx.deployVerticle(() -> new DeliveryVerticle(config),
+      workers.add(vertx.deployVerticle(() -> new DeliveryVerticle(config),
           new DeploymentOptions().setInstances(config.deliveryInstances())));
-      deployments.add(vertx.deployVerticle(new QueuePollerVerticle(config, 4096)));
-      deployments.add(vertx.deployVerticle(new RecoveryVerticle(config)));
+      feeders.add(vertx.deployVerticle(new QueuePollerVerticle(config, 4096)));
+      feeders.add(vertx.deployVerticle(new RecoveryVerticle(config)));
     }
     if (config.hasRole(Role.RETENTION)) {
-      deployments.add(vertx.deployVerticle(new RetentionVerticle(config)));
+      feeders.add(vertx.deployVerticle(new RetentionVerticle(config)));
     }
     if (config.hasRole(Role.API)) {
-      deployments.add(vertx.deployVerticle(() -> new HttpApiVerticle(config),
+      api.add(vertx.deployVerticle(() -> new HttpApiVerticle(config),
           new DeploymentOptions().setInstances(config.httpInstances())));
     }
-    return Future.all(deployments).mapEmpty();
+    // Stopping goes in this order: no new webhooks, then no new jobs, then the workers finish what they hold.
+    List<List<Future<String>>> stages = List.of(api, feeders, workers);
+    List<Future<String>> all = new ArrayList<>();
+    stages.forEach(all::addAll);
+    return Future.all(all).onSuccess(v -> stages.forEach(stage -> stopStages.add(stage.stream().map(Future::result).toList())))
+        .mapEmpty();
+  }
+
+  /** Undeploys stage after stage; each stage's verticles stop together. */
+  private Future<Void> undeployInOrder(int stage) {
+    if (stage >= stopStages.size()) {
+      return Future.succeededFuture();
+    }
+    List<Future<Void>> undeployed = new ArrayList<>();
+    for (String id : stopStages.get(stage)) {
+      undeployed.add(vertx.undeploy(id));
+    }
+    return Future.join(undeployed).<Void>mapEmpty().recover(err -> Future.succeededFuture())
+        .compose(v -> undeployInOrder(stage + 1));
   }
 
   /** Graceful stop: verticles stop taking work and finish what they hold, then the embedded servers stop. */
@@ -142,7 +163,8 @@ public final class Node {
     Duration bound = config.shutdownTimeout();
     log.info("stopping (at most {} s)", bound.toSeconds());
     try {
-      vertx.close().toCompletionStage().toCompletableFuture().get(bound.toMillis(), TimeUnit.MILLISECONDS);
+      undeployInOrder(0).eventually(() -> vertx.close())
+          .toCompletionStage().toCompletableFuture().get(bound.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       log.warn("vert.x did not close within {} s: {}", bound.toSeconds(), e.toString());
     }

@@ -44,7 +44,7 @@ public final class RetentionVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    pool = Database.pool(vertx, config.databaseUrl(), 2);
+    pool = Database.pool(vertx, config.databaseUrl(), config.databasePoolSize());
     redis = DeliveryQueue.client(vertx, config.redisUrl(), 1);
     queue = new DeliveryQueue(redis, config.redisKeyPrefix());
     timer = vertx.setPeriodic(config.retentionInterval().toMillis(), id -> sweep());
