@@ -42,6 +42,8 @@ public final class HttpApiVerticle extends VerticleBase {
   private HttpServer server;
   private volatile long backlog;
   private long backlogTimer;
+  private long unqueued;
+  private long lastEnqueueWarning;
   /** Enqueues after a commit still waiting on Redis (event-loop confined, like everything in a verticle instance). */
   private final Set<Future<Void>> enqueuing = new HashSet<>();
 
@@ -102,6 +104,18 @@ public final class HttpApiVerticle extends VerticleBase {
         });
   }
 
+  /** One warning per ten seconds while Redis refuses enqueues, with the count since the last one. */
+  private void enqueueFailed(int count, Throwable err) {
+    unqueued += count;
+    long now = System.currentTimeMillis();
+    if (now - lastEnqueueWarning >= 10_000) {
+      log.warn("redis refused enqueues: {} stored deliveries not queued since the last warning ({}); recovery will "
+          + "enqueue them", unqueued, err.getMessage());
+      lastEnqueueWarning = now;
+      unqueued = 0;
+    }
+  }
+
   /** After a commit: pending deliveries go on the queue. If Redis fails now, recovery enqueues them later. */
   private void enqueue(List<IngestOutcome.Delivery> pending) {
     List<UUID> ids = new ArrayList<>(pending.size());
@@ -110,8 +124,7 @@ public final class HttpApiVerticle extends VerticleBase {
       ids.add(d.webhookId());
       subs.add(d.subscriptionId());
     }
-    Future<Void> enqueued = queue.enqueue(ids, subs).onFailure(err -> log.warn("enqueueing {} deliveries failed "
-        + "({}); recovery will enqueue them", ids.size(), err.getMessage()));
+    Future<Void> enqueued = queue.enqueue(ids, subs).onFailure(err -> enqueueFailed(ids.size(), err));
     enqueuing.add(enqueued);
     enqueued.onComplete(ar -> enqueuing.remove(enqueued));
   }
