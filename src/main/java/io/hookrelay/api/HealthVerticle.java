@@ -27,7 +27,8 @@ public final class HealthVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    pool = Database.pool(vertx, config.databaseUrl(), 1);
+    // The node's pool is shared by name and sized by whoever creates it first: ask for the configured size.
+    pool = Database.pool(vertx, config.databaseUrl(), config.databasePoolSize());
     redis = DeliveryQueue.client(vertx, config.redisUrl(), 1);
     Router router = Router.router(vertx);
     router.route().failureHandler(Errors::handle);
