@@ -8,6 +8,10 @@ import io.hookrelay.testing.TestNode;
 import io.hookrelay.testing.TestReceiver;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,6 +81,16 @@ class ClusterTest {
       api.close();
     }
     receivers.forEach(TestReceiver::close);
+  }
+
+  @Test
+  @Order(0)
+  void aDeliveryNodeAnswersHealthAndReadyButServesNoApi() throws Exception {
+    assertThat(b.get("/health").statusCode()).isEqualTo(200);
+    assertThat(b.get("/ready").statusCode()).isEqualTo(200);
+    HttpResponse<String> api = b.get("/subscriptions");
+    assertThat(api.statusCode()).isEqualTo(404);
+    assertThat(new JsonObject(api.body()).getString("error")).isNotBlank();
   }
 
   @Test
@@ -165,11 +179,14 @@ class ClusterTest {
     private final String name;
     private final Process process;
     private final Path log;
+    private final int httpPort;
+    private final HttpClient http = HttpClient.newHttpClient();
 
-    private DeliveryNode(String name, Process process, Path log) {
+    private DeliveryNode(String name, Process process, Path log, int httpPort) {
       this.name = name;
       this.process = process;
       this.log = log;
+      this.httpPort = httpPort;
     }
 
     static DeliveryNode start(String name, int hazelcastPort) throws IOException {
@@ -180,10 +197,16 @@ class ClusterTest {
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       builder.environment().putAll(shared);
       builder.environment().put("HOOKRELAY_ROLES", "delivery");
-      builder.environment().put("HOOKRELAY_HTTP_PORT", Integer.toString(TestNode.freePort()));
+      int httpPort = TestNode.freePort();
+      builder.environment().put("HOOKRELAY_HTTP_PORT", Integer.toString(httpPort));
       builder.environment().put("HOOKRELAY_CLUSTER_HAZELCAST_PORT", Integer.toString(hazelcastPort));
       builder.environment().put("HOOKRELAY_DATA_DIR", Files.createTempDirectory("hookrelay-" + name).toString());
-      return new DeliveryNode(name, builder.start(), log);
+      return new DeliveryNode(name, builder.start(), log, httpPort);
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).build(),
+          HttpResponse.BodyHandlers.ofString());
     }
 
     void awaitUp() {
