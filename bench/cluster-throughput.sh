@@ -3,7 +3,8 @@
 # also runs embedded PostgreSQL and Redis for everyone), the sink, and the delivery nodes, all from
 # target/hookrelay.jar; per run: N webhooks are ingested for subscriptions that are disabled (so they wait, held),
 # then the subscriptions are enabled and the clock runs until the sink has received all N. Order: a warm-up run
-# with one delivery node (JIT), one node, two nodes, then one node again after the second stopped gracefully.
+# with one delivery node (JIT), one node; a warm-up run for the second node, two nodes; then one node again after
+# the second stopped gracefully.
 #   mvn -B -q package -DskipTests && bench/cluster-throughput.sh            # N=10000 by default
 # BENCH_CLUSTER_HOST=0.0.0.0 BENCH_PUBLIC_HOST=localhost runs the nodes the way docker-compose.yml does.
 # Everything it starts is stopped on exit.
@@ -84,6 +85,7 @@ start_delivery 1
 run "warm-up, 1 delivery node"
 run "1 delivery node"
 start_delivery 2
+run "warm-up, 2 delivery nodes"
 run "2 delivery nodes"
 kill "${DELIVERY_PID[2]}"; await_line "$WORK/delivery2.log" "stopped"
 run "1 delivery node again"
