@@ -27,7 +27,7 @@ public final class HealthVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    // The node's pool is shared by name and sized by whoever creates it first: ask for the configured size.
+    // The node's shared pool (same name, no connections of its own); asked for at the configured size like the rest.
     pool = Database.pool(vertx, config.databaseUrl(), config.databasePoolSize());
     redis = DeliveryQueue.client(vertx, config.redisUrl(), 1);
     Router router = Router.router(vertx);
