@@ -1,7 +1,10 @@
 package io.hookrelay;
 
+import com.hazelcast.config.XmlConfigBuilder;
+import io.hookrelay.api.HealthVerticle;
 import io.hookrelay.api.HttpApiVerticle;
 import io.hookrelay.config.ApiKeyFile;
+import io.hookrelay.config.ConfigException;
 import io.hookrelay.config.ConfigLoader;
 import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.config.Role;
@@ -16,10 +19,16 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,14 +111,45 @@ public final class Node {
     }
   }
 
-  private static Future<Vertx> build(HookrelayConfig config) {
+  private static Future<Vertx> build(HookrelayConfig config) throws IOException {
     VertxOptions options = new VertxOptions();
     if (config.cluster()) {
+      // The event bus is a TCP server of its own: bound here, advertised to the others as the public host.
+      options.getEventBusOptions().setHost(config.clusterHost()).setPort(config.clusterPort());
+      if (!config.clusterPublicHost().isEmpty()) {
+        options.getEventBusOptions().setClusterPublicHost(config.clusterPublicHost());
+      }
+      log.info("joining cluster '{}' ({} join, members {}), event bus on {}:{}", config.clusterName(),
+          config.clusterJoin(), config.clusterMembers(), config.clusterAdvertisedHost(),
+          config.clusterPort() == 0 ? "any free port" : config.clusterPort());
       return Vertx.builder().with(options)
-          .withClusterManager(new io.vertx.spi.cluster.hazelcast.HazelcastClusterManager())
+          .withClusterManager(new HazelcastClusterManager(hazelcastConfig(config)))
           .buildClustered();
     }
     return Future.succeededFuture(Vertx.builder().with(options).build());
+  }
+
+  /** conf/cluster.xml (the working directory's, else the jar's), its placeholders filled from the configuration. */
+  static com.hazelcast.config.Config hazelcastConfig(HookrelayConfig config) throws IOException {
+    Properties values = new Properties();
+    values.setProperty("hookrelay.cluster.name", config.clusterName());
+    values.setProperty("hookrelay.cluster.hazelcast_port", Integer.toString(config.clusterHazelcastPort()));
+    values.setProperty("hookrelay.cluster.public_host", config.clusterAdvertisedHost());
+    boolean bindToHost = !ConfigLoader.isWildcard(config.clusterHost());
+    values.setProperty("hookrelay.cluster.bind_to_host", Boolean.toString(bindToHost));
+    values.setProperty("hookrelay.cluster.bind_any", Boolean.toString(!bindToHost));
+    values.setProperty("hookrelay.cluster.host", config.clusterHost());
+    values.setProperty("hookrelay.cluster.tcp", Boolean.toString(config.clusterJoin().equals("tcp")));
+    values.setProperty("hookrelay.cluster.multicast", Boolean.toString(config.clusterJoin().equals("multicast")));
+    values.setProperty("hookrelay.cluster.members", String.join(",", config.clusterMembers()));
+    Path file = Path.of("conf", "cluster.xml");
+    try (InputStream in = Files.isRegularFile(file) ? Files.newInputStream(file)
+        : Node.class.getResourceAsStream("/conf/cluster.xml")) {
+      if (in == null) {
+        throw new ConfigException("conf/cluster.xml: not found in the working directory nor inside the jar");
+      }
+      return new XmlConfigBuilder(in).setProperties(values).build();
+    }
   }
 
   private Future<Void> deploy() {
@@ -132,6 +172,9 @@ public final class Node {
     if (config.hasRole(Role.API)) {
       api.add(vertx.deployVerticle(() -> new HttpApiVerticle(config),
           new DeploymentOptions().setInstances(config.httpInstances())));
+    } else {
+      // No API here, but orchestrators and load balancers still probe every node.
+      api.add(vertx.deployVerticle(new HealthVerticle(config)));
     }
     // Stopping goes in this order: no new webhooks, then no new jobs, then the workers finish what they hold.
     List<List<Future<String>>> stages = List.of(api, feeders, workers);

@@ -75,6 +75,24 @@ public final class ConfigLoader {
     }
     int httpInstances = integer("http_instances", 0, 256);
     int deliveryInstances = integer("delivery_instances", 0, 256);
+    boolean cluster = bool("cluster");
+    String clusterHost = text("cluster_host");
+    if (!isIpAddress(clusterHost)) {
+      throw new ConfigException(name("cluster_host") + ": must be an IP address of this machine (127.0.0.1, an "
+          + "interface's address, or 0.0.0.0 for all), got '" + clusterHost + "'");
+    }
+    String clusterPublicHost = raw("cluster_public_host").trim();
+    if (cluster && clusterPublicHost.isEmpty() && isWildcard(clusterHost)) {
+      throw new ConfigException(name("cluster_public_host") + ": must be set when " + name("cluster_host")
+          + " is " + clusterHost + ": other nodes need an address to reach this one at");
+    }
+    String clusterJoin = oneOf("cluster_join", Set.of("tcp", "multicast"));
+    List<String> clusterMembers = Arrays.stream(raw("cluster_members").split(",")).map(String::trim)
+        .filter(s -> !s.isEmpty()).toList();
+    if (cluster && clusterJoin.equals("tcp") && clusterMembers.isEmpty()) {
+      throw new ConfigException(name("cluster_members") + ": must list at least one host or host:port when "
+          + name("cluster_join") + " is tcp");
+    }
     return new HookrelayConfig(
         text("http_host"),
         integer("http_port", 0, 65535),
@@ -104,13 +122,26 @@ public final class ConfigLoader {
         duration("retention_interval", Duration.ofMillis(10), Duration.ofDays(1)),
         integer("retention_batch_size", 1, 1_000_000),
         roles(),
-        bool("cluster"),
-        text("cluster_host"),
+        cluster,
+        clusterHost,
         integer("cluster_port", 0, 65535),
-        raw("cluster_public_host").trim(),
-        Arrays.stream(raw("cluster_members").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
+        clusterPublicHost,
+        clusterMembers,
+        clusterJoin,
+        text("cluster_name"),
+        integer("cluster_hazelcast_port", 1, 65535 - 20),
         duration("shutdown_timeout", Duration.ofSeconds(1), Duration.ofMinutes(10)),
         oneOf("log_format", Set.of("text", "json")));
+  }
+
+  /** True for an IPv4 or IPv6 literal; never resolves a name. */
+  static boolean isIpAddress(String host) {
+    return host.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (host.contains(":") && host.matches("[0-9a-fA-F:.]+"));
+  }
+
+  /** The all-interfaces address, which binds but cannot be advertised. */
+  public static boolean isWildcard(String host) {
+    return host.equals("0.0.0.0") || host.equals("::") || host.equals("0:0:0:0:0:0:0:0");
   }
 
   private static String name(String key) {

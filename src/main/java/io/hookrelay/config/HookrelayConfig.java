@@ -43,6 +43,9 @@ public record HookrelayConfig(
     int clusterPort,
     String clusterPublicHost,
     List<String> clusterMembers,
+    String clusterJoin,
+    String clusterName,
+    int clusterHazelcastPort,
     Duration shutdownTimeout,
     String logFormat) {
 
@@ -56,5 +59,10 @@ public record HookrelayConfig(
 
   public boolean hasRole(Role role) {
     return roles.contains(role);
+  }
+
+  /** The address other nodes reach this one at: the public host when set, else the bound host. */
+  public String clusterAdvertisedHost() {
+    return clusterPublicHost.isEmpty() ? clusterHost : clusterPublicHost;
   }
 }

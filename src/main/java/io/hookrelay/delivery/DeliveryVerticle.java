@@ -347,6 +347,8 @@ public final class DeliveryVerticle extends VerticleBase {
       retryDue = System.currentTimeMillis() + delay;
       nextAt = OffsetDateTime.now(ZoneOffset.UTC).plusNanos(delay * 1_000_000);
     }
+    // Which node made which attempt: the trail to follow when a cluster misbehaves (and what ClusterTest counts).
+    log.debug("attempt {} of delivery {}: {} ({} ms)", attemptNumber, claimed.id(), outcome, durationMs);
     AttemptRecord record = new AttemptRecord(claimed.id(), s.id(), s.targetUrl(), attemptNumber, startedAt,
         durationMs, outcome, statusCode, lastError, responseBody, newStatus, nextAt, gone);
     recordQueue.add(new Outcome(job, record, retryDue));
