@@ -4,6 +4,7 @@ import io.hookrelay.delivery.SubscriptionCache;
 import io.hookrelay.ingest.IngestBatcher;
 import io.hookrelay.ingest.IngestCommand;
 import io.hookrelay.ingest.IngestOutcome;
+import io.hookrelay.ingest.JsonLimits;
 import io.hookrelay.store.Subscription;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -162,13 +163,13 @@ final class IngestRoutes {
     if (body == null || body.length() == 0) {
       throw ApiError.badRequest("invalid_json", "the body is empty; any JSON value is expected");
     }
-    Json.checkDepth(body);
-    try {
-      io.vertx.core.json.Json.decodeValue(body);
-    } catch (RuntimeException e) {
-      throw ApiError.badRequest("invalid_json", "the body is not valid JSON");
+    switch (JsonLimits.check(body)) {
+      case TOO_DEEP -> throw Json.tooDeep();
+      case INVALID -> throw ApiError.badRequest("invalid_json", "the body is not valid JSON");
+      default -> {
+        return body;
+      }
     }
-    return body;
   }
 
   private static String header(RoutingContext ctx, String name) {

@@ -42,9 +42,13 @@ final class Json {
   /** Refuses documents nested deeper than the limit before parsing them. */
   static void checkDepth(io.vertx.core.buffer.Buffer body) {
     if (io.hookrelay.ingest.JsonLimits.depth(body) > io.hookrelay.ingest.JsonLimits.MAX_DEPTH) {
-      throw ApiError.badRequest("json_too_deep",
-          "the JSON nests objects and arrays deeper than " + io.hookrelay.ingest.JsonLimits.MAX_DEPTH + " levels");
+      throw tooDeep();
     }
+  }
+
+  static ApiError tooDeep() {
+    return ApiError.badRequest("json_too_deep",
+        "the JSON nests objects and arrays deeper than " + io.hookrelay.ingest.JsonLimits.MAX_DEPTH + " levels");
   }
 
   /** A path parameter that must be a UUID; anything else names no resource, so 404. */

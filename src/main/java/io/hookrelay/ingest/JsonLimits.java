@@ -1,15 +1,51 @@
 package io.hookrelay.ingest;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
 
 /**
- * Checks a payload against the nesting limit before it is parsed: a deeply nested document is cheap to send and
- * expensive to parse, so it is refused by a single scan with a 4xx that names the limit.
+ * Checks that a payload is one well-formed JSON document within the nesting limit, in a single streaming pass that
+ * builds no objects: ingest stores the bytes as received and never needs the parsed tree. A deeply nested document
+ * is cheap to send and expensive to handle downstream, so it is refused with a 4xx that names the limit.
  */
 public final class JsonLimits {
   public static final int MAX_DEPTH = 64;
+  private static final JsonFactory FACTORY = JsonFactory.builder().build();
+
+  /** What the check found. */
+  public enum Verdict { VALID, INVALID, TOO_DEEP }
 
   private JsonLimits() {}
+
+  public static Verdict check(Buffer json) {
+    try (JsonParser parser = FACTORY.createParser(json.getBytes())) {
+      int depth = 0;
+      boolean rootDone = false;
+      JsonToken token;
+      while ((token = parser.nextToken()) != null) {
+        if (rootDone) {
+          return Verdict.INVALID; // a second document after the first
+        }
+        switch (token) {
+          case START_OBJECT, START_ARRAY -> {
+            if (++depth > MAX_DEPTH) {
+              return Verdict.TOO_DEEP;
+            }
+          }
+          case END_OBJECT, END_ARRAY -> depth--;
+          case VALUE_STRING, FIELD_NAME -> parser.getTextLength(); // decodes the text, so bad UTF-8 is caught
+          default -> { }
+        }
+        rootDone = depth == 0;
+      }
+      return rootDone ? Verdict.VALID : Verdict.INVALID;
+    } catch (IOException e) {
+      return Verdict.INVALID;
+    }
+  }
 
   /** The deepest nesting of objects and arrays in the bytes, counting only brackets outside strings. */
   public static int depth(Buffer json) {

@@ -81,7 +81,7 @@ public final class MessageRepository {
       ids[i] = m.id();
       types[i] = m.eventType();
       payloads[i] = m.payload();
-      digests[i] = Buffer.buffer(m.sha256());
+      digests[i] = m.sha256() == null ? null : Buffer.buffer(m.sha256());
       scopes[i] = m.key() == null ? null : m.scope();
       keys[i] = m.key();
     }

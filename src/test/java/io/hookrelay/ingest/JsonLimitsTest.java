@@ -23,4 +23,32 @@ class JsonLimitsTest {
     String deep = "[".repeat(JsonLimits.MAX_DEPTH + 1) + "]".repeat(JsonLimits.MAX_DEPTH + 1);
     assertThat(JsonLimits.depth(Buffer.buffer(deep))).isGreaterThan(JsonLimits.MAX_DEPTH);
   }
+
+  @Test
+  void acceptsOneWellFormedDocumentOfAnyKind() {
+    for (String ok : new String[] {"{}", "[]", "1", "\"text\"", "null", " {\"a\": [1, 2.5e3, true, null, {\"b\": \"\u00e9\"}]} "}) {
+      assertThat(JsonLimits.check(Buffer.buffer(ok))).as(ok).isEqualTo(JsonLimits.Verdict.VALID);
+    }
+  }
+
+  @Test
+  void refusesMalformedTrailingAndTruncatedDocuments() {
+    for (String bad : new String[] {"", "{", "{\"a\":}", "{} {}", "[1,]", "{'a':1}", "tru", "{\"a\":1}x"}) {
+      assertThat(JsonLimits.check(Buffer.buffer(bad))).as(bad).isEqualTo(JsonLimits.Verdict.INVALID);
+    }
+  }
+
+  @Test
+  void refusesInvalidUtf8InsideStrings() {
+    Buffer bad = Buffer.buffer("{\"a\":\"").appendBytes(new byte[] {(byte) 0xC3, (byte) 0x28}).appendString("\"}");
+    assertThat(JsonLimits.check(bad)).isEqualTo(JsonLimits.Verdict.INVALID);
+  }
+
+  @Test
+  void refusesADocumentDeeperThanTheLimitWithoutParsingIt() {
+    String deep = "[".repeat(JsonLimits.MAX_DEPTH + 1) + "]".repeat(JsonLimits.MAX_DEPTH + 1);
+    assertThat(JsonLimits.check(Buffer.buffer(deep))).isEqualTo(JsonLimits.Verdict.TOO_DEEP);
+    String limit = "[".repeat(JsonLimits.MAX_DEPTH) + "]".repeat(JsonLimits.MAX_DEPTH);
+    assertThat(JsonLimits.check(Buffer.buffer(limit))).isEqualTo(JsonLimits.Verdict.VALID);
+  }
 }
