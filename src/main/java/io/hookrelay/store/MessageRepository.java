@@ -126,7 +126,8 @@ public final class MessageRepository {
   private static Future<Map<String, ExistingMessage>> findByKeys(SqlConnection tx, List<NewMessage> clashed) {
     String[] scopes = clashed.stream().map(NewMessage::scope).toArray(String[]::new);
     String[] keys = clashed.stream().map(NewMessage::key).toArray(String[]::new);
-    return tx.preparedQuery(FIND_BY_KEY).execute(Tuple.of(scopes, keys)).map(rows -> {
+    // Cast to Object: Tuple.of(a, b) with two arrays would pick the varargs overload and spread the second one.
+    return tx.preparedQuery(FIND_BY_KEY).execute(Tuple.of((Object) scopes, (Object) keys)).map(rows -> {
       Map<String, UUID> messageIds = new HashMap<>();
       Map<UUID, byte[]> digests = new HashMap<>();
       Map<UUID, List<NewDelivery>> deliveries = new HashMap<>();
