@@ -8,6 +8,8 @@ import io.hookrelay.config.Role;
 import io.hookrelay.delivery.DeliveryVerticle;
 import io.hookrelay.embedded.EmbeddedPostgres;
 import io.hookrelay.embedded.EmbeddedRedis;
+import io.hookrelay.metrics.Metrics;
+import io.hookrelay.metrics.MetricsSamplerVerticle;
 import io.hookrelay.queue.QueuePollerVerticle;
 import io.hookrelay.recovery.RecoveryVerticle;
 import io.hookrelay.store.Database;
@@ -15,6 +17,9 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,13 +37,15 @@ public final class Node {
 
   private final HookrelayConfig config;
   private final Vertx vertx;
+  private final Metrics metrics;
   private final EmbeddedPostgres postgres;
   private final EmbeddedRedis redis;
   private boolean stopped;
 
-  private Node(HookrelayConfig config, Vertx vertx, EmbeddedPostgres postgres, EmbeddedRedis redis) {
+  private Node(HookrelayConfig config, Vertx vertx, Metrics metrics, EmbeddedPostgres postgres, EmbeddedRedis redis) {
     this.config = config;
     this.vertx = vertx;
+    this.metrics = metrics;
     this.postgres = postgres;
     this.redis = redis;
   }
@@ -49,6 +56,11 @@ public final class Node {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  /** This node's meters (and the registry /metrics serves). */
+  public Metrics metrics() {
+    return metrics;
   }
 
   /** Starts a node from these variables (the environment, or a test's). Blocking. */
@@ -80,8 +92,9 @@ public final class Node {
       }
       config = ConfigLoader.load(env);
       Database.migrate(config.databaseUrl());
-      vertx = build(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      Node node = new Node(config, vertx, postgres, redis);
+      Metrics metrics = new Metrics();
+      vertx = build(config, metrics).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      Node node = new Node(config, vertx, metrics, postgres, redis);
       node.deploy().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
       log.info("hookrelay {} up: roles {}, http on {}:{}", Version.VERSION, config.roles(), config.httpHost(),
           config.httpPort());
@@ -100,28 +113,34 @@ public final class Node {
     }
   }
 
-  private static Future<Vertx> build(HookrelayConfig config) {
-    VertxOptions options = new VertxOptions();
+  private static Future<Vertx> build(HookrelayConfig config, Metrics metrics) {
+    // HTTP server, client, pool and event-bus metrics for free; labels stay bounded (route templates, no paths).
+    VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setJvmMetricsEnabled(true)
+        .setLabels(java.util.EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE,
+            Label.NAMESPACE, Label.EB_ADDRESS, Label.EB_SIDE, Label.EB_FAILURE)));
+    var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(metrics.registry()));
     if (config.cluster()) {
-      return Vertx.builder().with(options)
-          .withClusterManager(new io.vertx.spi.cluster.hazelcast.HazelcastClusterManager())
+      return builder.withClusterManager(new io.vertx.spi.cluster.hazelcast.HazelcastClusterManager())
           .buildClustered();
     }
-    return Future.succeededFuture(Vertx.builder().with(options).build());
+    return Future.succeededFuture(builder.build());
   }
 
   private Future<Void> deploy() {
     List<Future<String>> deployments = new ArrayList<>();
     if (config.hasRole(Role.DELIVERY)) {
-      deployments.add(vertx.deployVerticle(() -> new DeliveryVerticle(config),
+      deployments.add(vertx.deployVerticle(() -> new DeliveryVerticle(config, metrics),
           new DeploymentOptions().setInstances(config.deliveryInstances())));
       deployments.add(vertx.deployVerticle(new QueuePollerVerticle(config, 4096)));
       deployments.add(vertx.deployVerticle(new RecoveryVerticle(config)));
     }
     if (config.hasRole(Role.API)) {
-      deployments.add(vertx.deployVerticle(() -> new HttpApiVerticle(config),
+      deployments.add(vertx.deployVerticle(() -> new HttpApiVerticle(config, metrics),
           new DeploymentOptions().setInstances(config.httpInstances())));
     }
+    deployments.add(vertx.deployVerticle(new MetricsSamplerVerticle(config, metrics)));
     return Future.all(deployments).mapEmpty();
   }
 
