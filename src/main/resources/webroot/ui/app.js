@@ -237,6 +237,12 @@
 
   function loadSubscriptions() {
     return api('GET', '/subscriptions?limit=200').then(function (subs) {
+      // Redraw only when something changed, so a periodic refresh never swaps a button under the pointer.
+      var fingerprint = JSON.stringify(subs);
+      if (fingerprint === loadSubscriptions.last) {
+        return;
+      }
+      loadSubscriptions.last = fingerprint;
       var body = $('subs-body');
       body.textContent = '';
       if (subs.length === 0) {
@@ -399,6 +405,11 @@
   function loadRecent() {
     var status = $('recent-status').value;
     return api('GET', '/deliveries?limit=20' + (status ? '&status=' + status : '')).then(function (page) {
+      var fingerprint = status + JSON.stringify(page.data);
+      if (fingerprint === loadRecent.last) {
+        return;
+      }
+      loadRecent.last = fingerprint;
       var body = $('recent-body');
       body.textContent = '';
       if (page.data.length === 0) {
@@ -436,6 +447,7 @@
       refresher = setInterval(function () {
         if (key && !document.hidden) {
           loadRecent();
+          loadSubscriptions();
         }
       }, 3000);
     }
