@@ -23,6 +23,7 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -209,5 +210,27 @@ class DashboardBrowserTest {
     wait.until(ExpectedConditions.textToBe(By.id("secret-sub"), id));
     assertThat(text("secret-value")).startsWith("whsec_");
     browser.findElement(By.id("secret-dismiss")).click();
+  }
+
+  @Test
+  void theApiDocsLoadTheDocumentWithTheKeyAndListEveryOperation() {
+    String dashboard = browser.getWindowHandle();
+    browser.switchTo().newWindow(WindowType.TAB);
+    try {
+      browser.get(node.baseUrl + "/docs/");
+      // A new tab may or may not inherit the dashboard's sessionStorage: answer the prompt if it comes.
+      wait.until(d -> !d.findElements(By.cssSelector(".opblock")).isEmpty()
+          || d.findElement(By.id("key-input")).isDisplayed());
+      if (browser.findElement(By.id("key-input")).isDisplayed()) {
+        browser.findElement(By.id("key-input")).sendKeys(TestNode.API_KEY);
+        browser.findElement(By.cssSelector("#key-form button")).click();
+      }
+      wait.until(d -> d.findElements(By.cssSelector(".opblock")).size() >= 20);
+      assertThat(browser.findElement(By.id("swagger-ui")).getText())
+          .contains("/subscriptions/{id}/rotate-secret", "/deliveries", "/stats/stream", "/ingest/{id}");
+    } finally {
+      browser.close();
+      browser.switchTo().window(dashboard);
+    }
   }
 }
