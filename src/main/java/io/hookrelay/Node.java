@@ -11,6 +11,8 @@ import io.hookrelay.config.Role;
 import io.hookrelay.delivery.DeliveryVerticle;
 import io.hookrelay.embedded.EmbeddedPostgres;
 import io.hookrelay.embedded.EmbeddedRedis;
+import io.hookrelay.metrics.Metrics;
+import io.hookrelay.metrics.MetricsSamplerVerticle;
 import io.hookrelay.queue.QueuePollerVerticle;
 import io.hookrelay.recovery.RecoveryVerticle;
 import io.hookrelay.retention.RetentionVerticle;
@@ -24,6 +26,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,14 +47,16 @@ public final class Node {
 
   private final HookrelayConfig config;
   private final Vertx vertx;
+  private final Metrics metrics;
   private final EmbeddedPostgres postgres;
   private final EmbeddedRedis redis;
   private final List<List<String>> stopStages = new ArrayList<>();
   private boolean stopped;
 
-  private Node(HookrelayConfig config, Vertx vertx, EmbeddedPostgres postgres, EmbeddedRedis redis) {
+  private Node(HookrelayConfig config, Vertx vertx, Metrics metrics, EmbeddedPostgres postgres, EmbeddedRedis redis) {
     this.config = config;
     this.vertx = vertx;
+    this.metrics = metrics;
     this.postgres = postgres;
     this.redis = redis;
   }
@@ -60,6 +67,11 @@ public final class Node {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  /** This node's meters (and the registry /metrics serves). */
+  public Metrics metrics() {
+    return metrics;
   }
 
   /** Starts a node from these variables (the environment, or a test's). Blocking. */
@@ -91,8 +103,9 @@ public final class Node {
       }
       config = ConfigLoader.load(env);
       Database.migrate(config.databaseUrl());
-      vertx = build(config).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      Node node = new Node(config, vertx, postgres, redis);
+      Metrics metrics = new Metrics();
+      vertx = build(config, metrics).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      Node node = new Node(config, vertx, metrics, postgres, redis);
       node.deploy().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
       log.info("hookrelay {} up: roles {}, http on {}:{}", Version.VERSION, config.roles(), config.httpHost(),
           config.httpPort());
@@ -111,22 +124,29 @@ public final class Node {
     }
   }
 
-  private static Future<Vertx> build(HookrelayConfig config) throws IOException {
-    VertxOptions options = new VertxOptions();
+  private static Future<Vertx> build(HookrelayConfig config, Metrics metrics) throws IOException {
+    // HTTP server, client, pool and event-bus metrics for free; labels stay bounded (route templates, no paths).
+    VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setJvmMetricsEnabled(true)
+        .setLabels(java.util.EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE,
+            Label.NAMESPACE, Label.EB_ADDRESS, Label.EB_SIDE, Label.EB_FAILURE)));
     if (config.cluster()) {
       // The event bus is a TCP server of its own: bound here, advertised to the others as the public host.
       options.getEventBusOptions().setHost(config.clusterHost()).setPort(config.clusterPort());
       if (!config.clusterPublicHost().isEmpty()) {
         options.getEventBusOptions().setClusterPublicHost(config.clusterPublicHost());
       }
+    }
+    var builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(metrics.registry()));
+    if (config.cluster()) {
       log.info("joining cluster '{}' ({} join, members {}), event bus on {}:{}", config.clusterName(),
           config.clusterJoin(), config.clusterMembers(), config.clusterAdvertisedHost(),
           config.clusterPort() == 0 ? "any free port" : config.clusterPort());
-      return Vertx.builder().with(options)
-          .withClusterManager(new HazelcastClusterManager(hazelcastConfig(config)))
+      return builder.withClusterManager(new HazelcastClusterManager(hazelcastConfig(config)))
           .buildClustered();
     }
-    return Future.succeededFuture(Vertx.builder().with(options).build());
+    return Future.succeededFuture(builder.build());
   }
 
   /** conf/cluster.xml (the working directory's, else the jar's), its placeholders filled from the configuration. */
@@ -161,7 +181,7 @@ public final class Node {
     List<Future<String>> feeders = new ArrayList<>();
     List<Future<String>> workers = new ArrayList<>();
     if (config.hasRole(Role.DELIVERY)) {
-      workers.add(vertx.deployVerticle(() -> new DeliveryVerticle(config),
+      workers.add(vertx.deployVerticle(() -> new DeliveryVerticle(config, metrics),
           new DeploymentOptions().setInstances(config.deliveryInstances())));
       feeders.add(vertx.deployVerticle(new QueuePollerVerticle(config, 4096)));
       feeders.add(vertx.deployVerticle(new RecoveryVerticle(config)));
@@ -170,13 +190,14 @@ public final class Node {
       feeders.add(vertx.deployVerticle(new RetentionVerticle(config)));
     }
     if (config.hasRole(Role.API)) {
-      api.add(vertx.deployVerticle(() -> new HttpApiVerticle(config),
+      api.add(vertx.deployVerticle(() -> new HttpApiVerticle(config, metrics),
           new DeploymentOptions().setInstances(config.httpInstances())));
     } else {
       // No API here, but orchestrators and load balancers still probe every node.
       api.add(vertx.deployVerticle(new HealthVerticle(config)));
     }
     // Stopping goes in this order: no new webhooks, then no new jobs, then the workers finish what they hold.
+    feeders.add(vertx.deployVerticle(new MetricsSamplerVerticle(config, metrics)));
     List<List<Future<String>>> stages = List.of(api, feeders, workers);
     List<Future<String>> all = new ArrayList<>();
     stages.forEach(all::addAll);

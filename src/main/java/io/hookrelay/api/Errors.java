@@ -11,6 +11,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Errors {
   private static final Logger log = LoggerFactory.getLogger(Errors.class);
+  /** Where the error code of an answer is kept on the context, for whoever counts answers (ingest metrics). */
+  static final String CODE = "hookrelay.error";
 
   private Errors() {}
 
@@ -51,6 +53,7 @@ public final class Errors {
   }
 
   public static void send(RoutingContext ctx, int status, String code, String detail) {
+    ctx.put(CODE, code);
     ctx.response().setStatusCode(status)
         .putHeader("content-type", "application/json")
         .end(new JsonObject().put("error", code).put("detail", detail).encode());

@@ -4,6 +4,7 @@ import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.delivery.SubscriptionCache;
 import io.hookrelay.ingest.IngestBatcher;
 import io.hookrelay.ingest.IngestOutcome;
+import io.hookrelay.metrics.Metrics;
 import io.hookrelay.queue.DeliveryQueue;
 import io.hookrelay.store.Database;
 import io.hookrelay.store.DeliveryRepository;
@@ -35,6 +36,8 @@ public final class HttpApiVerticle extends VerticleBase {
   private static final long BACKLOG_SAMPLE_MS = 500;
 
   private final HookrelayConfig config;
+  private final Metrics metrics;
+  private Router router;
   private Pool pool;
   private Redis redis;
   private DeliveryQueue queue;
@@ -47,8 +50,9 @@ public final class HttpApiVerticle extends VerticleBase {
   /** Enqueues after a commit still waiting on Redis (event-loop confined, like everything in a verticle instance). */
   private final Set<Future<Void>> enqueuing = new HashSet<>();
 
-  public HttpApiVerticle(HookrelayConfig config) {
+  public HttpApiVerticle(HookrelayConfig config, Metrics metrics) {
     this.config = config;
+    this.metrics = metrics;
   }
 
   @Override
@@ -62,14 +66,22 @@ public final class HttpApiVerticle extends VerticleBase {
     IngestBatcher batcher = new IngestBatcher(vertx, new MessageRepository(pool), config.ingestBatchSize(),
         config.ingestBatchDelay().toMillis(), this::enqueue);
 
-    Router router = Router.router(vertx);
+    StatsRoutes stats = new StatsRoutes(vertx, metrics, deliveries, queue, pool);
+    UiRoutes ui = new UiRoutes();
+    router = Router.router(vertx);
+    IngestRoutes.countResults(router, metrics);
     router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     router.route().failureHandler(Errors::handle);
     new HealthRoutes(pool, redis).mount(router);
+    stats.mountPublic(router);
+    ui.mountPublic(router);
     router.route().handler(new ApiKeyAuth(config.apiKeys()));
     new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue).mount(router);
     new IngestRoutes(cache, batcher, () -> backlog, config.backlogLimit()).mount(router);
     new StatusRoutes(deliveries, queue, pool).mount(router);
+    new DeliveryListRoutes(deliveries).mount(router);
+    stats.mount(router);
+    ui.mount(router);
     router.errorHandler(404, Errors::handle);
     router.errorHandler(405, Errors::handle);
 
@@ -83,6 +95,11 @@ public final class HttpApiVerticle extends VerticleBase {
         .setCompressionSupported(false)
         .setTcpNoDelay(true));
     return Future.all(cache.ready(), server.requestHandler(router).listen());
+  }
+
+  /** The routes this instance serves; the OpenAPI test holds them against the document. */
+  public Router router() {
+    return router;
   }
 
   /** The port actually bound (useful when configured as 0). */

@@ -5,7 +5,9 @@ import io.hookrelay.ingest.IngestBatcher;
 import io.hookrelay.ingest.IngestCommand;
 import io.hookrelay.ingest.IngestOutcome;
 import io.hookrelay.ingest.JsonLimits;
+import io.hookrelay.metrics.Metrics;
 import io.hookrelay.store.Subscription;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -37,6 +39,29 @@ final class IngestRoutes {
     this.batcher = batcher;
     this.backlog = backlog;
     this.backlogLimit = backlogLimit;
+  }
+
+  /**
+   * Counts every ingest request by how it ended, those refused before a handler ran too (401, 413): mount it
+   * ahead of the body handler and the key check.
+   */
+  static void countResults(Router router, Metrics metrics) {
+    Handler<RoutingContext> counter = ctx -> {
+      ctx.addHeadersEndHandler(v -> {
+        int status = ctx.response().getStatusCode();
+        if (status == 202) {
+          metrics.ingested(Metrics.ACCEPTED, "none");
+        } else if (status == 200) {
+          metrics.ingested(Metrics.DUPLICATE, "idempotency_key");
+        } else {
+          String code = ctx.get(Errors.CODE);
+          metrics.ingested(Metrics.REJECTED, code != null ? code : "http_" + status);
+        }
+      });
+      ctx.next();
+    };
+    router.post("/ingest/:id").handler(counter);
+    router.post("/events").handler(counter);
   }
 
   void mount(Router router) {

@@ -3,6 +3,7 @@ package io.hookrelay.delivery;
 import io.hookrelay.Version;
 import io.hookrelay.bus.Addresses;
 import io.hookrelay.config.HookrelayConfig;
+import io.hookrelay.metrics.Metrics;
 import io.hookrelay.queue.DeliveryQueue;
 import io.hookrelay.store.Database;
 import io.hookrelay.store.DeliveryRepository;
@@ -31,6 +32,7 @@ import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 import java.net.InetAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -57,6 +59,7 @@ public final class DeliveryVerticle extends VerticleBase {
   private static final String USER_AGENT = "hookrelay/" + Version.VERSION;
 
   private final HookrelayConfig config;
+  private final Metrics metrics;
   private final RetryPolicy retryPolicy;
   private Pool pool;
   private Redis redis;
@@ -80,14 +83,15 @@ public final class DeliveryVerticle extends VerticleBase {
   private boolean abandoning;
   private int writesRunning;
 
-  public DeliveryVerticle(HookrelayConfig config) {
+  public DeliveryVerticle(HookrelayConfig config, Metrics metrics) {
     this.config = config;
+    this.metrics = metrics;
     this.retryPolicy = new RetryPolicy(config.retrySchedule(), config.maxAttempts());
   }
 
   private record Job(Message<JsonObject> message, UUID deliveryId, Subscription subscription) {}
 
-  private record Outcome(Job job, AttemptRecord record, Long retryDueMs) {}
+  private record Outcome(Job job, AttemptRecord record, Long retryDueMs, OffsetDateTime createdAt) {}
 
   @Override
   public Future<?> start() {
@@ -260,6 +264,7 @@ public final class DeliveryVerticle extends VerticleBase {
 
   private void attempt(Job job, Claimed claimed) {
     attemptsRunning++;
+    metrics.attemptStarted();
     Subscription s = job.subscription();
     int attemptNumber = claimed.attemptCount() + 1;
     OffsetDateTime startedAt = OffsetDateTime.now(ZoneOffset.UTC);
@@ -288,13 +293,14 @@ public final class DeliveryVerticle extends VerticleBase {
         })
         .onComplete(ar -> {
           attemptsRunning--;
+          metrics.attemptEnded();
           release(s.id());
           if (abandoning) {
             job.message().fail(503, "delivery verticle stopped");
             return;
           }
-          int durationMs = (int) ((System.nanoTime() - started) / 1_000_000);
-          finish(job, s, claimed, attemptNumber, startedAt, durationMs, ar.succeeded() ? ar.result() : null,
+          long durationNanos = System.nanoTime() - started;
+          finish(job, s, claimed, attemptNumber, startedAt, durationNanos, ar.succeeded() ? ar.result() : null,
               ar.succeeded() ? null : describe(ar.cause()), responseBody.text());
         });
   }
@@ -324,7 +330,7 @@ public final class DeliveryVerticle extends VerticleBase {
   }
 
   private void finish(Job job, Subscription s, Claimed claimed, int attemptNumber, OffsetDateTime startedAt,
-      int durationMs, HttpResponse<Void> response, String error, String responseBody) {
+      long durationNanos, HttpResponse<Void> response, String error, String responseBody) {
     Integer statusCode = response == null ? null : response.statusCode();
     boolean success = statusCode != null && statusCode >= 200 && statusCode < 300;
     boolean gone = statusCode != null && statusCode == 410;
@@ -348,10 +354,11 @@ public final class DeliveryVerticle extends VerticleBase {
       nextAt = OffsetDateTime.now(ZoneOffset.UTC).plusNanos(delay * 1_000_000);
     }
     // Which node made which attempt: the trail to follow when a cluster misbehaves (and what ClusterTest counts).
-    log.debug("attempt {} of delivery {}: {} ({} ms)", attemptNumber, claimed.id(), outcome, durationMs);
+    log.debug("attempt {} of delivery {}: {} ({} ms)", attemptNumber, claimed.id(), outcome, durationNanos / 1_000_000);
+    metrics.attempted(outcome, durationNanos);
     AttemptRecord record = new AttemptRecord(claimed.id(), s.id(), s.targetUrl(), attemptNumber, startedAt,
-        durationMs, outcome, statusCode, lastError, responseBody, newStatus, nextAt, gone);
-    recordQueue.add(new Outcome(job, record, retryDue));
+        (int) (durationNanos / 1_000_000), outcome, statusCode, lastError, responseBody, newStatus, nextAt, gone);
+    recordQueue.add(new Outcome(job, record, retryDue, claimed.createdAt()));
     if (recordQueue.size() >= RECORD_BATCH) {
       flushRecords();
     } else if (!recordScheduled) {
@@ -396,12 +403,24 @@ public final class DeliveryVerticle extends VerticleBase {
           }
           for (Outcome o : batch) {
             if (ar.succeeded()) {
+              countFinal(o);
               o.job().message().reply(new JsonObject().put("outcome", "done"));
             } else {
               o.job().message().fail(503, "database unavailable");
             }
           }
         });
+  }
+
+  /** A delivery that reached its final state, on record, counts once; its lag runs from the 202 to now. */
+  private void countFinal(Outcome o) {
+    String status = o.record().newStatus();
+    if ("succeeded".equals(status)) {
+      metrics.delivered(true, o.createdAt() == null ? null
+          : Duration.between(o.createdAt().toInstant(), java.time.Instant.now()));
+    } else if ("failed".equals(status)) {
+      metrics.delivered(false, null);
+    }
   }
 
   /** A short, stable description of why an attempt got no HTTP answer. */

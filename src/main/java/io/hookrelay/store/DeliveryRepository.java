@@ -213,6 +213,91 @@ public final class DeliveryRepository {
     });
   }
 
+  /** Every status a delivery can have, as stored. */
+  public static final List<String> STATUSES = List.of("pending", "delivering", "retrying", "succeeded", "failed",
+      "filtered", "held");
+
+  /** What /deliveries may filter on; null fields do not filter. */
+  public record ListFilter(String status, UUID subscriptionId, String eventType, OffsetDateTime since) {}
+
+  /** A page of deliveries, newest first; {@code last*} name the last row, from which the next page starts. */
+  public record Page(JsonArray data, boolean more, OffsetDateTime lastCreatedAt, UUID lastId) {}
+
+  /**
+   * Deliveries newest first, keyset-paginated on (created_at, id): the page after ({@code afterCreatedAt},
+   * {@code afterId}) when given. Only the filters in use go into the SQL, so the planner can pick the index.
+   */
+  public Future<Page> list(ListFilter filter, OffsetDateTime afterCreatedAt, UUID afterId, int limit) {
+    StringBuilder sql = new StringBuilder("SELECT id, subscription_id, event_type, status, attempt_count, "
+        + "next_attempt_at, last_attempt_at, last_status_code, last_error, created_at, updated_at FROM deliveries");
+    List<Object> args = new ArrayList<>();
+    List<String> where = new ArrayList<>();
+    if (filter.status() != null) {
+      args.add(filter.status());
+      where.add("status = $" + args.size());
+    }
+    if (filter.subscriptionId() != null) {
+      args.add(filter.subscriptionId());
+      where.add("subscription_id = $" + args.size());
+    }
+    if (filter.eventType() != null) {
+      args.add(filter.eventType());
+      where.add("event_type = $" + args.size());
+    }
+    if (filter.since() != null) {
+      args.add(filter.since());
+      where.add("created_at >= $" + args.size());
+    }
+    if (afterCreatedAt != null) {
+      args.add(afterCreatedAt);
+      args.add(afterId);
+      where.add("(created_at, id) < ($" + (args.size() - 1) + ", $" + args.size() + ")");
+    }
+    if (!where.isEmpty()) {
+      sql.append(" WHERE ").append(String.join(" AND ", where));
+    }
+    args.add(limit + 1);
+    sql.append(" ORDER BY created_at DESC, id DESC LIMIT $").append(args.size());
+    return pool.preparedQuery(sql.toString()).execute(Tuple.wrap(args)).map(rows -> {
+      JsonArray data = new JsonArray();
+      OffsetDateTime lastCreatedAt = null;
+      UUID lastId = null;
+      boolean more = false;
+      for (Row d : rows) {
+        if (data.size() == limit) {
+          more = true;
+          break;
+        }
+        String status = d.getString("status");
+        lastCreatedAt = d.getOffsetDateTime("created_at");
+        lastId = d.getUUID("id");
+        data.add(new JsonObject()
+            .put("webhook_id", lastId.toString())
+            .put("subscription_id", d.getUUID("subscription_id").toString())
+            .put("event_type", d.getString("event_type"))
+            .put("status", status)
+            .put("total_attempts", d.getInteger("attempt_count"))
+            .put("last_attempt_at", Times.iso(d.getOffsetDateTime("last_attempt_at")))
+            .put("last_status_code", d.getInteger("last_status_code"))
+            .put("last_error", d.getString("last_error"))
+            .put("next_retry_at", "retrying".equals(status) ? Times.iso(d.getOffsetDateTime("next_attempt_at")) : null)
+            .put("created_at", Times.iso(lastCreatedAt))
+            .put("updated_at", Times.iso(d.getOffsetDateTime("updated_at"))));
+      }
+      return new Page(data, more, lastCreatedAt, lastId);
+    });
+  }
+
+  /** How many deliveries are in each status (every status present, zero when none). */
+  public Future<JsonObject> countByStatus() {
+    return pool.query("SELECT status, count(*) FROM deliveries GROUP BY status").execute().map(rows -> {
+      JsonObject out = new JsonObject();
+      STATUSES.forEach(s -> out.put(s, 0L));
+      rows.forEach(r -> out.put(r.getString(0), r.getLong(1)));
+      return out;
+    });
+  }
+
   /** A manual retry: the delivery is due again now, whatever its state but delivering; null when unknown. */
   public Future<UUID> retryNow(UUID deliveryId) {
     return pool.withTransaction(tx -> tx.preparedQuery("UPDATE deliveries SET status = CASE WHEN attempt_count = 0 "

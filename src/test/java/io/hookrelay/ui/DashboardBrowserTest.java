@@ -1,0 +1,236 @@
+package io.hookrelay.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.hookrelay.testing.TestNode;
+import io.hookrelay.testing.TestReceiver;
+import io.vertx.core.json.JsonObject;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WindowType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard driven in headless Chromium against a real node: the key is asked for once, a subscription is
+ * created from the page, a webhook sent through the API moves the live numbers, the delivery search shows its
+ * attempt, and the retry button makes a second one. Leaves target/screenshots/dashboard.png behind.
+ */
+class DashboardBrowserTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final List<String> BROWSERS = List.of("/usr/bin/chromium", "/usr/bin/chromium-browser",
+      "/usr/bin/google-chrome");
+  private static final List<String> DRIVERS = List.of("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
+
+  private static TestNode node;
+  private static TestReceiver receiver;
+  private static WebDriver browser;
+  private static WebDriverWait wait;
+  private static Path profile;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Optional<String> chromium = firstExisting(System.getenv("CHROME_BIN"), BROWSERS);
+    Optional<String> driver = firstExisting(System.getenv("CHROMEDRIVER"), DRIVERS);
+    assumeTrue(chromium.isPresent() && driver.isPresent(), "no Chromium and ChromeDriver found (looked for "
+        + BROWSERS + " and " + DRIVERS + "; install Debian's chromium and chromium-driver, as .ci/run does)");
+    node = TestNode.start();
+    receiver = TestReceiver.answering(200);
+    profile = Files.createTempDirectory("hookrelay-chromium");
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(chromium.get());
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--user-data-dir=" + profile);
+    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(driver.get()))
+        .usingAnyFreePort().build();
+    browser = new ChromeDriver(service, options);
+    browser.manage().window().setSize(new Dimension(1440, 1500));
+    wait = new WebDriverWait(browser, WAIT);
+    wait.ignoring(StaleElementReferenceException.class); // lists redraw when their data change
+    browser.get(node.baseUrl + "/ui/");
+    WebElement key = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("key-input")));
+    key.sendKeys(TestNode.API_KEY);
+    browser.findElement(By.id("key-submit")).click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+    wait.until(ExpectedConditions.attributeContains(By.id("live"), "class", "on"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (browser != null) {
+        screenshot();
+        browser.quit();
+      }
+    } finally {
+      if (receiver != null) {
+        receiver.close();
+      }
+      if (node != null) {
+        node.close();
+      }
+      if (profile != null) {
+        try (Stream<Path> files = Files.walk(profile)) {
+          files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
+    }
+  }
+
+  private static void screenshot() throws Exception {
+    // Show a webhook with its attempts in the picture, as an operator would see it.
+    Path target = Path.of("target", "screenshots");
+    Files.createDirectories(target);
+    File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
+    Files.copy(shot.toPath(), target.resolve("dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static Optional<String> firstExisting(String preferred, List<String> candidates) {
+    return Stream.concat(Stream.ofNullable(preferred), candidates.stream())
+        .filter(p -> new File(p).canExecute()).findFirst();
+  }
+
+  private static String text(String id) {
+    return browser.findElement(By.id(id)).getText();
+  }
+
+  private static long number(String id) {
+    String t = text(id).replace(",", "");
+    return t.matches("\\d+") ? Long.parseLong(t) : -1;
+  }
+
+  /** Clicks a button of a list row, finding both again if the list redrew in between. */
+  private static void clickIn(By row, String button) {
+    wait.until(d -> {
+      d.findElement(row).findElement(By.cssSelector(button)).click();
+      return true;
+    });
+  }
+
+  @Test
+  void theKeyIsAskedForOnceAndKeptForTheTab() {
+    browser.navigate().refresh();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+    assertThat(browser.findElement(By.id("key-form")).isDisplayed()).isFalse();
+    wait.until(ExpectedConditions.attributeContains(By.id("live"), "class", "on"));
+  }
+
+  @Test
+  void creatingASubscriptionShowsItsSecretOnceAndListsIt() {
+    browser.findElement(By.id("sub-url")).sendKeys(receiver.url());
+    browser.findElement(By.id("sub-events")).sendKeys("order.*");
+    browser.findElement(By.id("sub-description")).sendKeys("orders to the test receiver");
+    browser.findElement(By.id("sub-save")).click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("secret-banner")));
+    assertThat(text("secret-value")).startsWith("whsec_");
+    String id = text("secret-sub");
+    WebElement row = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#subs-body tr[data-id='" + id + "']")));
+    assertThat(row.getText()).contains(receiver.url(), "order.*", "enabled");
+    assertThat(node.get("/subscriptions/" + id).json().getString("description")).isEqualTo("orders to the test receiver");
+    browser.findElement(By.id("secret-dismiss")).click();
+    assertThat(browser.findElement(By.id("secret-banner")).isDisplayed()).isFalse();
+  }
+
+  @Test
+  void aDeliveredWebhookMovesTheLiveCountersAndRates() {
+    String subscription = node.subscribe(receiver.url(), null).getString("id");
+    wait.until(d -> number("stat-ingested") >= 0);
+    long delivered = number("stat-delivered");
+    String webhook = node.ingest(subscription, new JsonObject().put("order_id", 1));
+    node.awaitStatus(webhook, WAIT, "succeeded");
+    wait.until(d -> number("stat-delivered") > delivered);
+    wait.until(d -> Double.parseDouble(text("rate-delivered")) > 0);
+    wait.until(d -> browser.findElements(By.cssSelector("#recent-body tr[data-id='" + webhook + "']")).size() == 1);
+  }
+
+  @Test
+  void theDeliverySearchShowsTheAttemptAndRetryMakesASecondOne() {
+    String subscription = node.subscribe(receiver.url(), null).getString("id");
+    String webhook = node.ingest(subscription, new JsonObject().put("order_id", 2));
+    node.awaitStatus(webhook, WAIT, "succeeded");
+
+    WebElement search = browser.findElement(By.id("search-id"));
+    search.clear();
+    search.sendKeys(webhook);
+    browser.findElement(By.id("search-go")).click();
+    wait.until(ExpectedConditions.textToBe(By.id("delivery-id"), webhook));
+    assertThat(text("delivery-status")).isEqualTo("succeeded");
+    List<WebElement> attempts = browser.findElements(By.cssSelector("#attempts-body tr.attempt"));
+    assertThat(attempts).hasSize(1);
+    assertThat(attempts.get(0).getText()).contains("Success", "200", "answer");
+
+    browser.findElement(By.id("retry")).click();
+    wait.until(d -> d.findElements(By.cssSelector("#attempts-body tr.attempt")).size() == 2);
+    assertThat(browser.findElements(By.cssSelector("#attempts-body tr.attempt")).get(0).getText())
+        .startsWith("2").contains("Success", "200");
+    assertThat(node.status(webhook).getInteger("total_attempts")).isEqualTo(2);
+  }
+
+  @Test
+  void aSubscriptionCanBeDisabledEnabledEditedAndItsSecretRotated() {
+    String id = node.subscribe(receiver.url(), null).getString("id");
+    browser.navigate().refresh();
+    By row = By.cssSelector("#subs-body tr[data-id='" + id + "']");
+    wait.until(ExpectedConditions.presenceOfElementLocated(row));
+
+    clickIn(row, ".act-toggle");
+    wait.until(d -> d.findElement(row).getText().contains("disabled"));
+    assertThat(node.get("/subscriptions/" + id).json().getString("status")).isEqualTo("disabled");
+    clickIn(row, ".act-toggle");
+    wait.until(d -> d.findElement(row).getText().contains("enabled"));
+
+    clickIn(row, ".act-edit");
+    WebElement description = browser.findElement(By.id("sub-description"));
+    description.clear();
+    description.sendKeys("edited in the dashboard");
+    browser.findElement(By.id("sub-save")).click();
+    wait.until(d -> d.findElement(row).getText().contains("edited in the dashboard"));
+
+    clickIn(row, ".act-rotate");
+    wait.until(ExpectedConditions.textToBe(By.id("secret-sub"), id));
+    assertThat(text("secret-value")).startsWith("whsec_");
+    browser.findElement(By.id("secret-dismiss")).click();
+  }
+
+  @Test
+  void theApiDocsLoadTheDocumentWithTheKeyAndListEveryOperation() {
+    String dashboard = browser.getWindowHandle();
+    browser.switchTo().newWindow(WindowType.TAB);
+    try {
+      browser.get(node.baseUrl + "/docs/");
+      // A new tab may or may not inherit the dashboard's sessionStorage: answer the prompt if it comes.
+      wait.until(d -> !d.findElements(By.cssSelector(".opblock")).isEmpty()
+          || d.findElement(By.id("key-input")).isDisplayed());
+      if (browser.findElement(By.id("key-input")).isDisplayed()) {
+        browser.findElement(By.id("key-input")).sendKeys(TestNode.API_KEY);
+        browser.findElement(By.cssSelector("#key-form button")).click();
+      }
+      wait.until(d -> d.findElements(By.cssSelector(".opblock")).size() >= 20);
+      assertThat(browser.findElement(By.id("swagger-ui")).getText())
+          .contains("/subscriptions/{id}/rotate-secret", "/deliveries", "/stats/stream", "/ingest/{id}");
+    } finally {
+      browser.close();
+      browser.switchTo().window(dashboard);
+    }
+  }
+}
