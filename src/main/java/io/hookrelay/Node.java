@@ -194,7 +194,7 @@ public final class Node {
           new DeploymentOptions().setInstances(config.httpInstances())));
     } else {
       // No API here, but orchestrators and load balancers still probe every node.
-      api.add(vertx.deployVerticle(new HealthVerticle(config)));
+      api.add(vertx.deployVerticle(new HealthVerticle(config, metrics)));
     }
     // Stopping goes in this order: no new webhooks, then no new jobs, then the workers finish what they hold.
     feeders.add(vertx.deployVerticle(new MetricsSamplerVerticle(config, metrics)));

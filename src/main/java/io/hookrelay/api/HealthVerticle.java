@@ -12,17 +12,19 @@ import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 
 /**
- * On a node without the API role (a delivery or retention node), serves only /health and /ready on the HTTP port,
- * so that orchestrators and load balancers can probe every node alike; every other path is a 404.
+ * On a node without the API role (a delivery or retention node), serves only /health, /ready and /metrics on the
+ * HTTP port, so that orchestrators, load balancers and Prometheus see every node alike; every other path is a 404.
  */
 public final class HealthVerticle extends VerticleBase {
   private final HookrelayConfig config;
+  private final io.hookrelay.metrics.Metrics metrics;
   private Pool pool;
   private Redis redis;
   private HttpServer server;
 
-  public HealthVerticle(HookrelayConfig config) {
+  public HealthVerticle(HookrelayConfig config, io.hookrelay.metrics.Metrics metrics) {
     this.config = config;
+    this.metrics = metrics;
   }
 
   @Override
@@ -33,6 +35,7 @@ public final class HealthVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().failureHandler(Errors::handle);
     new HealthRoutes(pool, redis).mount(router);
+    router.get("/metrics").handler(io.vertx.micrometer.PrometheusScrapingHandler.create(metrics.prometheus()));
     router.errorHandler(404, Errors::handle);
     router.errorHandler(405, Errors::handle);
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost()).setPort(config.httpPort()));
