@@ -75,7 +75,7 @@ class AtLeastOnceTest {
       await(vertx.undeploy(id));
     }
     assertThat(deliveryDeployments()).isEmpty();
-    await(vertx.deployVerticle(() -> new DeliveryVerticle(node.node.config()), new DeploymentOptions().setInstances(1)));
+    await(vertx.deployVerticle(() -> new DeliveryVerticle(node.node.config(), node.node.metrics()), new DeploymentOptions().setInstances(1)));
 
     JsonObject status = node.awaitStatus(webhookId, DEADLINE, "succeeded");
     assertThat(receiver.count()).isEqualTo(2);
