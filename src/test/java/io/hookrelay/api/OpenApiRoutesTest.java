@@ -75,6 +75,25 @@ class OpenApiRoutesTest {
   }
 
   @Test
+  void everyRouteOfTheRouterButThePublicOnesAnswers401WithoutAKey() {
+    Set<String> open = Set.of("GET /health", "GET /ready", "GET /metrics");
+    for (String route : routes) {
+      if (open.contains(route)) {
+        continue;
+      }
+      String method = route.substring(0, route.indexOf(' '));
+      String path = route.substring(route.indexOf(' ') + 1).replaceAll("\\{[^}]+}", java.util.UUID.randomUUID().toString());
+      TestNode.Response r = node.send(method, path, method.equals("GET") || method.equals("DELETE") ? null : "{}",
+          java.util.Map.of("Authorization", ""));
+      assertThat(r.status()).as(route).isEqualTo(401);
+    }
+    for (String route : open) {
+      assertThat(node.send("GET", route.substring(4), null, java.util.Map.of("Authorization", "")).status())
+          .as(route).isIn(200, 503);
+    }
+  }
+
+  @Test
   void everyRouteOfTheApiIsDocumented() {
     assertThat(routes).isNotEmpty();
     assertThat(documented()).containsAll(routes);
