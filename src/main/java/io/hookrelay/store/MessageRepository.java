@@ -20,16 +20,18 @@ import java.util.UUID;
  * multi-row inserts, with idempotency keys resolved by the unique index.
  */
 public final class MessageRepository {
-  private static final String INSERT_MESSAGES = "INSERT INTO messages "
+  // One statement, so one round trip and an implicit transaction: deliveries are inserted only for the messages
+  // that were (those whose idempotency key was new), by joining on what the first insert returned.
+  private static final String INSERT_BATCH = "WITH m AS (INSERT INTO messages "
       + "(id, event_type, payload, payload_sha256, idempotency_scope, idempotency_key) "
       + "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[], $6::text[]) "
-      + "ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id";
-  private static final String INSERT_DELIVERIES = "INSERT INTO deliveries "
-      + "(id, message_id, subscription_id, event_type, status, next_attempt_at) "
+      + "ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id), "
+      + "d AS (INSERT INTO deliveries (id, message_id, subscription_id, event_type, status, next_attempt_at) "
       + "SELECT d.id, d.message_id, d.subscription_id, d.event_type, d.status, "
       + "CASE WHEN d.status = 'pending' THEN now() END "
-      + "FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[]) "
-      + "AS d(id, message_id, subscription_id, event_type, status)";
+      + "FROM unnest($7::uuid[], $8::uuid[], $9::uuid[], $10::text[], $11::text[]) "
+      + "AS d(id, message_id, subscription_id, event_type, status) JOIN m ON m.id = d.message_id) "
+      + "SELECT id FROM m";
   private static final String FIND_BY_KEY = "SELECT m.id, m.payload_sha256, m.idempotency_scope, m.idempotency_key, "
       + "d.id AS delivery_id, d.subscription_id, d.status FROM messages m "
       + "LEFT JOIN deliveries d ON d.message_id = m.id "
@@ -52,23 +54,10 @@ public final class MessageRepository {
   public record ExistingMessage(UUID id, byte[] sha256, List<NewDelivery> deliveries) {}
 
   /**
-   * Stores the batch in one transaction. Messages whose idempotency key already exists are not stored; the result
+   * Stores the batch in one statement. Messages whose idempotency key already exists are not stored; the result
    * maps their (scope, key) to the message that holds it.
    */
   public Future<Map<String, ExistingMessage>> insertBatch(List<NewMessage> batch) {
-    return pool.withTransaction(tx -> insertMessages(tx, batch).compose(inserted -> {
-      List<NewMessage> stored = new ArrayList<>();
-      List<NewMessage> clashed = new ArrayList<>();
-      for (NewMessage m : batch) {
-        (inserted.contains(m.id()) ? stored : clashed).add(m);
-      }
-      return insertDeliveries(tx, stored).compose(v -> clashed.isEmpty()
-          ? Future.succeededFuture(Map.<String, ExistingMessage>of())
-          : findByKeys(tx, clashed));
-    }));
-  }
-
-  private static Future<Set<UUID>> insertMessages(SqlConnection tx, List<NewMessage> batch) {
     int n = batch.size();
     UUID[] ids = new UUID[n];
     String[] types = new String[n];
@@ -76,6 +65,7 @@ public final class MessageRepository {
     Buffer[] digests = new Buffer[n];
     String[] scopes = new String[n];
     String[] keys = new String[n];
+    int deliveryCount = 0;
     for (int i = 0; i < n; i++) {
       NewMessage m = batch.get(i);
       ids[i] = m.id();
@@ -84,43 +74,42 @@ public final class MessageRepository {
       digests[i] = m.sha256() == null ? null : Buffer.buffer(m.sha256());
       scopes[i] = m.key() == null ? null : m.scope();
       keys[i] = m.key();
+      deliveryCount += m.deliveries().size();
     }
-    return tx.preparedQuery(INSERT_MESSAGES)
-        .execute(Tuple.of(ids, types, payloads, digests, scopes, keys))
-        .map(rows -> {
-          Set<UUID> inserted = new HashSet<>(rows.size() * 2);
-          rows.forEach(r -> inserted.add(r.getUUID(0)));
-          return inserted;
-        });
-  }
-
-  private static Future<Void> insertDeliveries(SqlConnection tx, List<NewMessage> stored) {
-    int n = 0;
-    for (NewMessage m : stored) {
-      n += m.deliveries().size();
-    }
-    if (n == 0) {
-      return Future.succeededFuture();
-    }
-    UUID[] ids = new UUID[n];
-    UUID[] messageIds = new UUID[n];
-    UUID[] subscriptionIds = new UUID[n];
-    String[] types = new String[n];
-    String[] statuses = new String[n];
-    int i = 0;
-    for (NewMessage m : stored) {
+    UUID[] deliveryIds = new UUID[deliveryCount];
+    UUID[] messageIds = new UUID[deliveryCount];
+    UUID[] subscriptionIds = new UUID[deliveryCount];
+    String[] deliveryTypes = new String[deliveryCount];
+    String[] statuses = new String[deliveryCount];
+    int j = 0;
+    for (NewMessage m : batch) {
       for (NewDelivery d : m.deliveries()) {
-        ids[i] = d.id();
-        messageIds[i] = m.id();
-        subscriptionIds[i] = d.subscriptionId();
-        types[i] = m.eventType();
-        statuses[i] = d.status();
-        i++;
+        deliveryIds[j] = d.id();
+        messageIds[j] = m.id();
+        subscriptionIds[j] = d.subscriptionId();
+        deliveryTypes[j] = m.eventType();
+        statuses[j] = d.status();
+        j++;
       }
     }
-    return tx.preparedQuery(INSERT_DELIVERIES)
-        .execute(Tuple.of(ids, messageIds, subscriptionIds, types, statuses))
-        .mapEmpty();
+    Tuple args = Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(types).addArrayOfBuffer(payloads)
+        .addArrayOfBuffer(digests).addArrayOfString(scopes).addArrayOfString(keys).addArrayOfUUID(deliveryIds)
+        .addArrayOfUUID(messageIds).addArrayOfUUID(subscriptionIds).addArrayOfString(deliveryTypes)
+        .addArrayOfString(statuses);
+    return pool.preparedQuery(INSERT_BATCH).execute(args).compose(rows -> {
+      if (rows.size() == n) {
+        return Future.succeededFuture(Map.<String, ExistingMessage>of());
+      }
+      Set<UUID> inserted = new HashSet<>(rows.size() * 2);
+      rows.forEach(r -> inserted.add(r.getUUID(0)));
+      List<NewMessage> clashed = new ArrayList<>();
+      for (NewMessage m : batch) {
+        if (!inserted.contains(m.id())) {
+          clashed.add(m);
+        }
+      }
+      return pool.withConnection(c -> findByKeys(c, clashed));
+    });
   }
 
   private static Future<Map<String, ExistingMessage>> findByKeys(SqlConnection tx, List<NewMessage> clashed) {
