@@ -29,20 +29,23 @@ public final class DeliveryRepository {
       + "OR (d.status = 'retrying' AND d.next_attempt_at <= now() + interval '2 seconds') "
       + "OR (d.status = 'delivering' AND d.lease_until < now())) "
       + "RETURNING d.id, d.subscription_id, d.attempt_count, d.event_type, d.created_at, m.payload";
-  private static final String INSERT_ATTEMPTS = "INSERT INTO attempts (delivery_id, subscription_id, target_url, "
+  // One statement records a whole batch: attempt rows, delivery states and the subscriptions' failure counts (a
+  // success resets the count, each delivery that ends failed adds one); it answers the counts it changed.
+  private static final String RECORD = "WITH a AS (INSERT INTO attempts (delivery_id, subscription_id, target_url, "
       + "attempt_number, started_at, duration_ms, outcome, status_code, error, response_body) "
       + "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::timestamptz[], $6::int[], "
-      + "$7::text[], $8::int[], $9::text[], $10::text[])";
-  private static final String UPDATE_DELIVERIES = "UPDATE deliveries d SET status = u.status, "
-      + "attempt_count = u.attempt_number, next_attempt_at = u.next_at, lease_until = NULL, "
-      + "last_attempt_at = u.started_at, last_status_code = u.status_code, last_error = u.error, updated_at = now() "
-      + "FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::text[]) "
-      + "AS u(id, status, attempt_number, next_at, started_at, status_code, error) WHERE d.id = u.id";
-  private static final String COUNT_FAILURES = "UPDATE subscriptions s SET consecutive_failures = "
-      + "CASE WHEN u.reset THEN u.fails ELSE s.consecutive_failures + u.fails END "
-      + "FROM unnest($1::uuid[], $2::bool[], $3::int[]) AS u(id, reset, fails) "
-      + "WHERE s.id = u.id AND (u.fails > 0 OR s.consecutive_failures <> 0) "
-      + "RETURNING s.id, s.consecutive_failures, s.status";
+      + "$7::text[], $8::int[], $9::text[], $10::text[])), "
+      + "u AS (UPDATE deliveries d SET status = u.status, attempt_count = u.attempt_number, next_attempt_at = u.next_at, "
+      + "lease_until = NULL, last_attempt_at = u.started_at, last_status_code = u.status_code, last_error = u.error, "
+      + "updated_at = now() "
+      + "FROM unnest($1::uuid[], $11::text[], $4::int[], $12::timestamptz[], $5::timestamptz[], $8::int[], $9::text[]) "
+      + "AS u(id, status, attempt_number, next_at, started_at, status_code, error) WHERE d.id = u.id), "
+      + "c AS (UPDATE subscriptions s SET consecutive_failures = "
+      + "CASE WHEN c.reset THEN c.fails ELSE s.consecutive_failures + c.fails END "
+      + "FROM unnest($13::uuid[], $14::bool[], $15::int[]) AS c(id, reset, fails) "
+      + "WHERE s.id = c.id AND (c.fails > 0 OR s.consecutive_failures <> 0) "
+      + "RETURNING s.id, s.consecutive_failures, s.status) "
+      + "SELECT id, consecutive_failures, status FROM c";
   private static final String ATTEMPT_COLUMNS = "delivery_id, subscription_id, target_url, attempt_number, started_at, "
       + "duration_ms, outcome, status_code, error, response_body";
 
@@ -92,16 +95,10 @@ public final class DeliveryRepository {
   }
 
   /**
-   * Records a batch of attempts in one transaction: attempt rows, delivery states, and the subscriptions'
-   * consecutive failures. Answers the subscriptions this batch disabled (circuit breaker or 410 Gone) with why.
+   * Records a batch of attempts in one statement: attempt rows, delivery states, and the subscriptions' consecutive
+   * failures. Answers the subscriptions this batch disabled (circuit breaker or 410 Gone) with why.
    */
   public Future<Map<UUID, String>> record(List<AttemptRecord> batch, int breakerThreshold) {
-    return pool.withTransaction(tx -> insertAttempts(tx, batch)
-        .compose(v -> updateDeliveries(tx, batch))
-        .compose(v -> countFailures(tx, batch, breakerThreshold)));
-  }
-
-  private static Future<Void> insertAttempts(SqlConnection tx, List<AttemptRecord> batch) {
     int n = batch.size();
     UUID[] deliveries = new UUID[n];
     UUID[] subscriptions = new UUID[n];
@@ -113,6 +110,11 @@ public final class DeliveryRepository {
     Integer[] codes = new Integer[n];
     String[] errors = new String[n];
     String[] bodies = new String[n];
+    String[] statuses = new String[n];
+    OffsetDateTime[] next = new OffsetDateTime[n];
+    // Per subscription, in batch order: a success resets the count, each delivery that ends failed adds one.
+    Map<UUID, int[]> counts = new LinkedHashMap<>();
+    Map<UUID, String> toDisable = new LinkedHashMap<>();
     for (int i = 0; i < n; i++) {
       AttemptRecord a = batch.get(i);
       deliveries[i] = a.deliveryId();
@@ -125,89 +127,58 @@ public final class DeliveryRepository {
       codes[i] = a.statusCode();
       errors[i] = a.error();
       bodies[i] = a.responseBody();
-    }
-    return tx.preparedQuery(INSERT_ATTEMPTS)
-        .execute(Tuple.of(deliveries, subscriptions, urls, numbers, started, durations, outcomes, codes, errors, bodies))
-        .mapEmpty();
-  }
-
-  private static Future<Void> updateDeliveries(SqlConnection tx, List<AttemptRecord> batch) {
-    int n = batch.size();
-    UUID[] ids = new UUID[n];
-    String[] statuses = new String[n];
-    Integer[] numbers = new Integer[n];
-    OffsetDateTime[] next = new OffsetDateTime[n];
-    OffsetDateTime[] started = new OffsetDateTime[n];
-    Integer[] codes = new Integer[n];
-    String[] errors = new String[n];
-    for (int i = 0; i < n; i++) {
-      AttemptRecord a = batch.get(i);
-      ids[i] = a.deliveryId();
       statuses[i] = a.newStatus();
-      numbers[i] = a.attemptNumber();
       next[i] = a.nextAttemptAt();
-      started[i] = a.startedAt();
-      codes[i] = a.statusCode();
-      errors[i] = a.error();
-    }
-    return tx.preparedQuery(UPDATE_DELIVERIES)
-        .execute(Tuple.of(ids, statuses, numbers, next, started, codes, errors))
-        .mapEmpty();
-  }
-
-  private static Future<Map<UUID, String>> countFailures(SqlConnection tx, List<AttemptRecord> batch, int threshold) {
-    // Per subscription, in batch order: a success resets the count, each delivery that ends failed adds one.
-    Map<UUID, int[]> counts = new LinkedHashMap<>();
-    Map<UUID, String> toDisable = new LinkedHashMap<>();
-    for (AttemptRecord a : batch) {
       if (a.gone()) {
         toDisable.put(a.subscriptionId(), "target answered 410 Gone");
       }
       boolean success = "succeeded".equals(a.newStatus());
-      boolean failed = "failed".equals(a.newStatus());
-      if (!success && !failed) {
-        continue;
-      }
-      int[] c = counts.computeIfAbsent(a.subscriptionId(), k -> new int[2]);
-      if (success) {
-        c[0] = 1;
-        c[1] = 0;
-      } else {
-        c[1]++;
-      }
-    }
-    Future<Void> counted = Future.succeededFuture();
-    if (!counts.isEmpty()) {
-      UUID[] ids = counts.keySet().toArray(UUID[]::new);
-      Boolean[] resets = new Boolean[ids.length];
-      Integer[] fails = new Integer[ids.length];
-      for (int i = 0; i < ids.length; i++) {
-        int[] c = counts.get(ids[i]);
-        resets[i] = c[0] == 1;
-        fails[i] = c[1];
-      }
-      counted = tx.preparedQuery(COUNT_FAILURES).execute(Tuple.of(ids, resets, fails)).map(rows -> {
-        for (Row r : rows) {
-          int failures = r.getInteger("consecutive_failures");
-          if (threshold > 0 && failures >= threshold && "enabled".equals(r.getString("status"))) {
-            toDisable.putIfAbsent(r.getUUID("id"),
-                "circuit breaker: " + failures + " deliveries in a row failed");
-          }
+      if (success || "failed".equals(a.newStatus())) {
+        int[] c = counts.computeIfAbsent(a.subscriptionId(), k -> new int[2]);
+        if (success) {
+          c[0] = 1;
+          c[1] = 0;
+        } else {
+          c[1]++;
         }
-        return null;
-      });
+      }
     }
-    return counted.compose(v -> {
+    UUID[] counted = counts.keySet().toArray(UUID[]::new);
+    Boolean[] resets = new Boolean[counted.length];
+    Integer[] fails = new Integer[counted.length];
+    for (int i = 0; i < counted.length; i++) {
+      int[] c = counts.get(counted[i]);
+      resets[i] = c[0] == 1;
+      fails[i] = c[1];
+    }
+    Tuple args = Tuple.tuple().addArrayOfUUID(deliveries).addArrayOfUUID(subscriptions).addArrayOfString(urls)
+        .addArrayOfInteger(numbers).addArrayOfOffsetDateTime(started).addArrayOfInteger(durations)
+        .addArrayOfString(outcomes).addArrayOfInteger(codes).addArrayOfString(errors).addArrayOfString(bodies)
+        .addArrayOfString(statuses).addArrayOfOffsetDateTime(next)
+        .addArrayOfUUID(counted).addArrayOfBoolean(resets).addArrayOfInteger(fails);
+    return pool.preparedQuery(RECORD).execute(args).compose(rows -> {
+      for (Row r : rows) {
+        int failures = r.getInteger("consecutive_failures");
+        if (breakerThreshold > 0 && failures >= breakerThreshold && "enabled".equals(r.getString("status"))) {
+          toDisable.putIfAbsent(r.getUUID("id"), "circuit breaker: " + failures + " deliveries in a row failed");
+        }
+      }
+      return toDisable.isEmpty() ? Future.succeededFuture(Map.<UUID, String>of()) : disable(toDisable);
+    });
+  }
+
+  /** Disables subscriptions (rare: circuit breaker, 410); answers those this call disabled, with why. */
+  private Future<Map<UUID, String>> disable(Map<UUID, String> reasons) {
+    return pool.withTransaction(tx -> {
       Map<UUID, String> disabled = new HashMap<>();
       Future<Void> chain = Future.succeededFuture();
-      for (Map.Entry<UUID, String> e : toDisable.entrySet()) {
-        chain = chain.compose(x -> SubscriptionRepository.disable(tx, e.getKey(), e.getValue())
-            .map(did -> {
-              if (did) {
-                disabled.put(e.getKey(), e.getValue());
-              }
-              return null;
-            }));
+      for (Map.Entry<UUID, String> e : reasons.entrySet()) {
+        chain = chain.compose(x -> SubscriptionRepository.disable(tx, e.getKey(), e.getValue()).map(did -> {
+          if (did) {
+            disabled.put(e.getKey(), e.getValue());
+          }
+          return null;
+        }));
       }
       return chain.map(disabled);
     });
