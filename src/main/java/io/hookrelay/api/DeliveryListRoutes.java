@@ -39,7 +39,7 @@ final class DeliveryListRoutes {
     if (subscription != null && subscriptionId == null) {
       throw ApiError.badRequest("invalid_parameter", "subscription_id must be a UUID");
     }
-    String eventType = nonEmpty(ctx, "event_type");
+    String eventType = Json.storable("event_type", nonEmpty(ctx, "event_type"), 400);
     if (eventType != null && eventType.length() > IngestRoutes.MAX_HEADER_VALUE) {
       throw ApiError.badRequest("invalid_parameter", "event_type must be at most " + IngestRoutes.MAX_HEADER_VALUE
           + " characters");

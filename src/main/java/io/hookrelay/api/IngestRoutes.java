@@ -113,6 +113,7 @@ final class IngestRoutes {
     if (!(type instanceof String eventType) || eventType.isEmpty() || eventType.length() > MAX_HEADER_VALUE) {
       throw ApiError.unprocessable("event_type is required: a string of 1 to " + MAX_HEADER_VALUE + " characters");
     }
+    Json.storable("event_type", eventType, 422);
     Object payload = envelope.getValue("payload");
     if (!(payload instanceof JsonObject) && !(payload instanceof JsonArray)) {
       throw ApiError.unprocessable("payload is required: a JSON object (or array)");
@@ -121,6 +122,7 @@ final class IngestRoutes {
     if (eventId != null && (!(eventId instanceof String s) || s.isEmpty() || s.length() > MAX_HEADER_VALUE)) {
       throw ApiError.unprocessable("event_id must be a string of 1 to " + MAX_HEADER_VALUE + " characters");
     }
+    Json.storable("event_id", (String) eventId, 422);
     String headerKey = header(ctx, "idempotency-key");
     String key = headerKey != null ? headerKey : (String) eventId;
     Buffer bytes = payload instanceof JsonObject o ? o.toBuffer() : ((JsonArray) payload).toBuffer();

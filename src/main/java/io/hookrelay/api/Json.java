@@ -23,7 +23,7 @@ final class Json {
     if (type != null && !type.toLowerCase().contains("json")) {
       throw new ApiError(415, "unsupported_media_type", "send the body as application/json, not " + type);
     }
-    if (ctx.body() == null || ctx.body().length() == 0) {
+    if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() <= 0) {
       throw ApiError.badRequest("invalid_json", "the body is empty; a JSON object is expected");
     }
     checkDepth(ctx.body().buffer());
@@ -37,6 +37,17 @@ final class Json {
       throw ApiError.badRequest("invalid_json", "the body must be a JSON object");
     }
     return object;
+  }
+
+  /**
+   * Refuses text that PostgreSQL cannot store: a NUL character (valid JSON as \\u0000, invalid in a text column).
+   */
+  static String storable(String field, String value, int status) {
+    if (value != null && value.indexOf('\u0000') >= 0) {
+      throw new ApiError(status, status == 422 ? "validation_failed" : "invalid_parameter",
+          field + " must not contain NUL characters");
+    }
+    return value;
   }
 
   /** Refuses documents nested deeper than the limit before parsing them. */

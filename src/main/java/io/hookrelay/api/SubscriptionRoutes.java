@@ -311,7 +311,7 @@ final class SubscriptionRoutes {
     if (s.length() > maxLength) {
       throw ApiError.unprocessable(field + " must be at most " + maxLength + " characters");
     }
-    return s;
+    return Json.storable(field, s, 422);
   }
 
   private static Integer optionalInt(JsonObject body, String field, int min, int max) {

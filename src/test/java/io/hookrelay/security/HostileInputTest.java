@@ -124,6 +124,28 @@ class HostileInputTest {
   }
 
   @Test
+  void nulCharactersInTextFieldsAreValidationErrorsNotServerErrors() {
+    TestNode.Response created = node.post("/subscriptions",
+        new JsonObject().put("target_url", "https://example.com/h").put("description", "a\u0000b"));
+    assertThat(created.status()).isEqualTo(422);
+    assertThat(created.json().getString("detail")).contains("NUL");
+    TestNode.Response event = node.post("/events",
+        new JsonObject().put("event_type", "order.\u0000").put("payload", new JsonObject()));
+    assertThat(event.status()).isEqualTo(422);
+    assertThat(node.get("/deliveries?event_type=a%00b").status()).isEqualTo(400);
+    // Inside a payload a NUL is just JSON: stored as the bytes received.
+    assertThat(node.post("/ingest/" + subscriptionId, "{\"text\": \"a\\u0000b\"}").status()).isEqualTo(202);
+  }
+
+  @Test
+  void aPostWithoutABodyIsABadRequest() throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(node.baseUrl + "/events"))
+        .header("Authorization", "Bearer " + TestNode.API_KEY)
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(400);
+  }
+
+  @Test
   void malformedIdsAreNotFoundOnEveryIdRoute() {
     for (String path : new String[] {"/subscriptions/not-a-uuid", "/status/1234", "/subscriptions/%00/attempts"}) {
       assertThat(node.get(path).status()).as(path).isEqualTo(404);
