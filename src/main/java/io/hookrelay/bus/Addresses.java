@@ -5,14 +5,14 @@ public final class Addresses {
   private Addresses() {}
 
   /**
-   * Request/reply, queue poller to a delivery verticle (round-robin, across the cluster when clustered).
-   * Request: {@code {"delivery_id": uuid, "subscription_id": uuid}}.
-   * Reply: {@code {"outcome": "done"}} once the attempt is recorded (or nothing was due), so the entry can be
-   * acknowledged; or {@code {"outcome": "defer", "delay_ms": n}} when the subscription is over its in-flight cap
-   * or rate limit, so the entry goes back to the retry set for a short while. A failure reply leaves the entry
-   * pending, to be claimed again after the visibility timeout.
+   * Request with an immediate answer, queue poller to a delivery verticle (round-robin, across the cluster when
+   * clustered): a batch of jobs; the outcomes come back later as completions to the poller's own address. See
+   * {@link Dispatch} for both shapes.
    */
   public static final String DELIVERY_DISPATCH = "hookrelay.delivery.dispatch";
+
+  /** Prefix of each queue poller's own address (prefix + consumer name), where completions of its jobs arrive. */
+  public static final String DELIVERY_COMPLETIONS = "hookrelay.delivery.completions.";
 
   /** Publish: {@code {"id": uuid}} after a subscription was created, changed, disabled or deleted; caches drop it. */
   public static final String SUBSCRIPTIONS_CHANGED = "hookrelay.subscriptions.changed";

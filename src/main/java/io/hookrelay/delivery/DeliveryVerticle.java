@@ -2,6 +2,7 @@ package io.hookrelay.delivery;
 
 import io.hookrelay.Version;
 import io.hookrelay.bus.Addresses;
+import io.hookrelay.bus.Dispatch;
 import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.metrics.Metrics;
 import io.hookrelay.queue.DeliveryQueue;
@@ -20,6 +21,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.shareddata.LocalMap;
@@ -35,6 +37,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -45,10 +48,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes delivery attempts: takes jobs from the event bus, claims them in PostgreSQL (so a job queued twice is
- * attempted once), POSTs the signed payload with the non-blocking WebClient, and records outcomes in batches before
- * replying, so the poller acknowledges only what is on record. Keeps each subscription under its in-flight cap and
- * rate limit by handing surplus work back for a short delay instead of waiting on it.
+ * Makes delivery attempts: takes batches of jobs from the event bus, claims them in PostgreSQL (so a job queued
+ * twice is attempted once), POSTs the signed payload with the non-blocking WebClient, and records outcomes in
+ * batches before reporting them to the poller, so that it acknowledges only what is on record. Keeps each
+ * subscription under its in-flight cap, which bounds the HTTP requests open to it: claimed jobs over the cap wait
+ * in a short queue of their own (a lane) and start as requests end; when the lane is full, or would take longer
+ * to drain than a lease allows, jobs go back to the retry set until about when the lane will have room, so a
+ * backlogged endpoint neither holds up the others nor makes the queue spin. Jobs over a rate limit go back until
+ * their turn.
  */
 public final class DeliveryVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(DeliveryVerticle.class);
@@ -57,6 +64,16 @@ public final class DeliveryVerticle extends VerticleBase {
   private static final int RESPONSE_BODY_LIMIT = 4096;
   private static final int ERROR_LIMIT = 500;
   private static final String USER_AGENT = "hookrelay/" + Version.VERSION;
+  /**
+   * How much work one subscription's lane may hold on this instance, in the time it takes to start it at the pace
+   * its slots free up, and in jobs. Waiting jobs hold the poller's window (4096 per node): bounding the wait in time
+   * bounds what a slow endpoint takes of it, while a fast one keeps enough to stay busy until deferred jobs come
+   * back (the retry set is moved every 100 ms).
+   */
+  private static final long LANE_WAIT_MS = 500;
+  private static final int LANE_LIMIT = 1024;
+  /** The longest a job over the cap is sent away for. */
+  private static final long MAX_DEFER_MS = 30_000;
 
   private final HookrelayConfig config;
   private final Metrics metrics;
@@ -75,10 +92,14 @@ public final class DeliveryVerticle extends VerticleBase {
    */
   private LocalMap<String, Integer> inFlight;
   private final Map<UUID, RateLimiter> limiters = new HashMap<>();
+  private final Map<UUID, Lane> lanes = new HashMap<>();
+  private long laneTimer;
   private List<Job> claimQueue = new ArrayList<>();
   private boolean claimScheduled;
   private List<Outcome> recordQueue = new ArrayList<>();
   private boolean recordScheduled;
+  private final Dispatch.Completions completions = new Dispatch.Completions();
+  private boolean completionsScheduled;
   private int attemptsRunning;
   private boolean abandoning;
   private int writesRunning;
@@ -89,7 +110,52 @@ public final class DeliveryVerticle extends VerticleBase {
     this.retryPolicy = new RetryPolicy(config.retrySchedule(), config.maxAttempts());
   }
 
-  private record Job(Message<JsonObject> message, UUID deliveryId, Subscription subscription) {}
+  /** A job from the queue; {@code slotNanos} is when its HTTP request took an in-flight slot, 0 before. */
+  private record Job(String replyTo, String entryId, UUID deliveryId, Subscription subscription, long slotNanos) {
+    Job withSlot() {
+      return new Job(replyTo, entryId, deliveryId, subscription, System.nanoTime());
+    }
+  }
+
+  /** A claimed job waiting for a slot; its lease runs meanwhile. */
+  private record Waiting(Job job, Claimed claimed, long claimedMs) {}
+
+  /**
+   * One subscription's jobs on this instance: those being claimed, those claimed and waiting for a slot, and how
+   * long an attempt keeps a slot.
+   */
+  private static final class Lane {
+    final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    int claiming;
+    double holdMs = 5; // moving average of attempt durations
+    double deferClockMs; // the due time handed to the last job sent away (fractions: jobs may be due 0.1 ms apart)
+
+    void held(long nanos) {
+      holdMs += (nanos / 1e6 - holdMs) * 0.05;
+    }
+
+    /** How long the jobs in the lane will take to start, at the pace slots free up for this instance. */
+    double drainMs(int cap, int instances) {
+      return (claiming + waiting.size()) * holdMs * instances / cap;
+    }
+
+    boolean admits(int cap, int instances) {
+      return claiming + waiting.size() < LANE_LIMIT && drainMs(cap, instances) < LANE_WAIT_MS;
+    }
+
+    /**
+     * When a job the lane cannot take should come back: after the jobs ahead of it are through, spaced at the pace
+     * the subscription's slots free up here, so each surplus job goes round the retry set about once.
+     */
+    long deferDueMs(int cap, int instances, long nowMs) {
+      // Aimed early, at half the estimate: a job back too soon waits in the lane or goes round once more, while
+      // one back too late leaves the endpoint's slots idle.
+      double perJobMs = Math.max(0.01, holdMs * instances / cap) / 2;
+      double earliest = nowMs + drainMs(cap, instances) / 2;
+      deferClockMs = Math.min(Math.max(deferClockMs, earliest) + perJobMs, nowMs + MAX_DEFER_MS);
+      return (long) deferClockMs;
+    }
+  }
 
   private record Outcome(Job job, AttemptRecord record, Long retryDueMs, OffsetDateTime createdAt) {}
 
@@ -109,19 +175,25 @@ public final class DeliveryVerticle extends VerticleBase {
             .setConnectTimeout(Math.min(timeoutMs, 5000))
             .setDecompressionSupported(false),
         new PoolOptions().setHttp1MaxSize(64).setMaxWaitQueueSize(-1));
-    consumer = vertx.eventBus().consumer(Addresses.DELIVERY_DISPATCH, this::onJob);
+    consumer = vertx.eventBus().consumer(Addresses.DELIVERY_DISPATCH, this::onBatch);
+    // Slots freed by the node's other delivery instances wake this instance's waiting jobs too.
+    laneTimer = vertx.setPeriodic(20, id -> {
+      lanes.values().forEach(this::startWaiting);
+    });
     return Future.all(consumer.completion(), subscriptions.ready());
   }
 
   @Override
   public Future<?> stop() {
     // Stop taking jobs; attempts under way finish and are recorded, within the shutdown bound set by Main.
+    vertx.cancelTimer(laneTimer);
     return consumer.unregister()
         .compose(v -> drained(System.currentTimeMillis() + config.shutdownTimeout().toMillis() / 2))
         .eventually(() -> {
           // Attempts still running are cut short by closing the client below: that is our failure, not the
           // receiver's, so they are not recorded; their entries stay pending and are claimed again elsewhere.
           abandoning = true;
+          flushCompletions();
           return subscriptions.close();
         })
         .eventually(() -> {
@@ -134,6 +206,7 @@ public final class DeliveryVerticle extends VerticleBase {
   private Future<Void> drained(long deadline) {
     flushClaims();
     flushRecords();
+    sendWaitingBack(); // claims answered meanwhile may have queued more
     // Claims and records on their way to PostgreSQL count too: closing the pool under them loses their replies.
     if ((attemptsRunning == 0 && writesRunning == 0 && recordQueue.isEmpty() && claimQueue.isEmpty())
         || System.currentTimeMillis() > deadline) {
@@ -144,65 +217,167 @@ public final class DeliveryVerticle extends VerticleBase {
     return done.future();
   }
 
-  private void onJob(Message<JsonObject> message) {
-    UUID deliveryId = UUID.fromString(message.body().getString("delivery_id"));
-    UUID subscriptionId = UUID.fromString(message.body().getString("subscription_id"));
-    subscriptions.get(subscriptionId).onComplete(ar -> {
+  private void onBatch(Message<JsonObject> message) {
+    message.reply(null); // taken: the outcomes follow as completions
+    String replyTo = message.body().getString("reply_to");
+    JsonArray jobs = message.body().getJsonArray("jobs");
+    for (int i = 0; i + 2 < jobs.size(); i += 3) {
+      onJob(replyTo, jobs.getString(i), jobs.getString(i + 1), jobs.getString(i + 2));
+    }
+  }
+
+  private void onJob(String replyTo, String entryId, String deliveryId, String subscriptionId) {
+    subscriptions.get(UUID.fromString(subscriptionId)).onComplete(ar -> {
       if (ar.failed()) {
-        message.fail(503, "database unavailable");
+        released(replyTo, entryId); // database unavailable: stays pending
         return;
       }
       Subscription s = ar.result();
       if (s == null) {
-        message.reply(new JsonObject().put("outcome", "done")); // subscription deleted with its deliveries
+        done(replyTo, entryId); // subscription deleted with its deliveries
         return;
       }
-      long deferMs = admit(s);
-      if (deferMs > 0) {
-        message.reply(new JsonObject().put("outcome", "defer").put("delay_ms", deferMs));
+      Job job = new Job(replyTo, entryId, UUID.fromString(deliveryId), s, 0);
+      if (!s.enabled()) {
+        queueClaim(job); // to be held, without an attempt
         return;
       }
-      claimQueue.add(new Job(message, deliveryId, s));
-      if (claimQueue.size() >= CLAIM_BATCH) {
-        flushClaims();
-      } else if (!claimScheduled) {
-        claimScheduled = true;
-        vertx.setTimer(1, id -> flushClaims());
+      if (s.rateLimitPerS() != null) {
+        RateLimiter limiter = limiters.computeIfAbsent(s.id(), id -> new RateLimiter());
+        long wait = limiter.reserve(s.rateLimitPerS() / (double) config.deliveryInstances(), System.nanoTime());
+        if (wait > 0) {
+          defer(job, System.currentTimeMillis() + Math.max(10, wait));
+          return;
+        }
+      }
+      Lane lane = lanes.computeIfAbsent(s.id(), id -> new Lane());
+      int cap = Math.max(1, s.maxInFlight());
+      if (lane.admits(cap, config.deliveryInstances())) {
+        lane.claiming++;
+        queueClaim(job);
+      } else {
+        defer(job, lane.deferDueMs(cap, config.deliveryInstances(), System.currentTimeMillis()));
       }
     });
   }
 
-  /** Reserves an in-flight slot for the subscription; answers 0, or how long to put the job back for. */
-  private long admit(Subscription s) {
-    String key = s.id().toString();
-    if (!s.enabled()) {
-      inFlight.merge(key, 1, Integer::sum); // held without an attempt; the slot is released at once
-      return 0;
+  private void queueClaim(Job job) {
+    claimQueue.add(job);
+    if (claimQueue.size() >= CLAIM_BATCH) {
+      flushClaims();
+    } else if (!claimScheduled) {
+      claimScheduled = true;
+      vertx.setTimer(1, id -> flushClaims());
     }
-    int cap = Math.max(1, s.maxInFlight());
-    if (inFlight.getOrDefault(key, 0) >= cap) {
-      return 200 + ThreadLocalRandom.current().nextInt(200);
-    }
-    if (s.rateLimitPerS() != null) {
-      RateLimiter limiter = limiters.computeIfAbsent(s.id(), id -> new RateLimiter());
-      long wait = limiter.reserve(s.rateLimitPerS() / (double) config.deliveryInstances(), System.nanoTime());
-      if (wait > 0) {
-        return Math.max(10, wait);
+  }
+
+  /** Starts the lane's waiting jobs while the subscription has slots free. */
+  private void startWaiting(Lane lane) {
+    while (!lane.waiting.isEmpty() && takeSlot(lane.waiting.peek().job().subscription())) {
+      Waiting w = lane.waiting.poll();
+      if (System.currentTimeMillis() - w.claimedMs() > config.visibilityTimeout().toMillis() / 2) {
+        // Waited so long that the lease may lapse mid-attempt: leave it to be claimed again instead.
+        giveSlotBack(w.job().subscription().id());
+        released(w.job());
+      } else {
+        attempt(w.job().withSlot(), w.claimed());
       }
     }
+  }
+
+  /** On the way out, claimed jobs still waiting are given back in PostgreSQL and in the queue, due at once. */
+  private Future<Void> sendWaitingBack() {
+    List<Waiting> all = new ArrayList<>();
+    lanes.values().forEach(lane -> {
+      all.addAll(lane.waiting);
+      lane.waiting.clear();
+    });
+    if (all.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    long now = System.currentTimeMillis();
+    writesRunning++;
+    return deliveries.release(all.stream().map(w -> w.job().deliveryId()).toList())
+        .andThen(ar -> {
+          writesRunning--;
+          all.forEach(w -> {
+            if (ar.succeeded()) {
+              defer(w.job(), now);
+            } else {
+              released(w.job()); // the lease lapses and the entry is claimed again
+            }
+          });
+          flushCompletions();
+        })
+        .recover(err -> Future.succeededFuture());
+  }
+
+  private void defer(Job job, long dueMs) {
+    completions.defer(job.replyTo(), job.entryId(), job.deliveryId().toString(),
+        job.subscription().id().toString(), dueMs);
+    scheduleCompletions();
+  }
+
+  private void done(Job job) {
+    done(job.replyTo(), job.entryId());
+  }
+
+  private void done(String replyTo, String entryId) {
+    completions.done(replyTo, entryId);
+    scheduleCompletions();
+  }
+
+  private void released(Job job) {
+    released(job.replyTo(), job.entryId());
+  }
+
+  private void released(String replyTo, String entryId) {
+    completions.released(replyTo, entryId);
+    scheduleCompletions();
+  }
+
+  /** Outcomes of one turn of the event loop go out together, one message per poller. */
+  private void scheduleCompletions() {
+    if (!completionsScheduled) {
+      completionsScheduled = true;
+      vertx.runOnContext(v -> flushCompletions());
+    }
+  }
+
+  private void flushCompletions() {
+    completionsScheduled = false;
+    for (Map.Entry<String, JsonObject> e : completions.drain()) {
+      vertx.eventBus().send(e.getKey(), e.getValue());
+    }
+  }
+
+  /** Takes one of the subscription's in-flight slots on this node, if one is free. */
+  private boolean takeSlot(Subscription s) {
+    int cap = Math.max(1, s.maxInFlight());
     boolean[] taken = new boolean[1];
-    inFlight.compute(key, (k, n) -> {
+    inFlight.compute(s.id().toString(), (k, n) -> {
       int open = n == null ? 0 : n;
       if (open >= cap) {
-        return n; // another instance took the last slot meanwhile
+        return n;
       }
       taken[0] = true;
       return open + 1;
     });
-    return taken[0] ? 0 : 200 + ThreadLocalRandom.current().nextInt(200);
+    return taken[0];
   }
 
-  private void release(UUID subscriptionId) {
+  /** Gives the attempt's slot back and starts the next job waiting for one. */
+  private void release(Job job) {
+    UUID id = job.subscription().id();
+    giveSlotBack(id);
+    Lane lane = lanes.get(id);
+    if (lane != null) {
+      lane.held(System.nanoTime() - job.slotNanos());
+      startWaiting(lane);
+    }
+  }
+
+  private void giveSlotBack(UUID subscriptionId) {
     inFlight.computeIfPresent(subscriptionId.toString(), (k, n) -> n <= 1 ? null : n - 1);
   }
 
@@ -221,28 +396,40 @@ public final class DeliveryVerticle extends VerticleBase {
       if (ar.failed()) {
         log.warn("claiming {} deliveries failed: {}", batch.size(), ar.cause().getMessage());
         for (Job j : batch) {
-          release(j.subscription().id());
-          j.message().fail(503, "database unavailable");
+          unclaiming(j);
+          released(j);
         }
         return;
       }
       Map<UUID, Claimed> claimed = new HashMap<>();
       ar.result().forEach(c -> claimed.put(c.id(), c));
       List<Job> toHold = new ArrayList<>();
+      long now = System.currentTimeMillis();
       for (Job j : batch) {
-        Claimed c = claimed.get(j.deliveryId());
+        Lane lane = unclaiming(j);
+        // remove: a delivery queued twice and read in one batch is claimed once and must be attempted once
+        Claimed c = claimed.remove(j.deliveryId());
         if (c == null) {
-          release(j.subscription().id()); // finished, owned elsewhere, or not due: nothing to do
-          j.message().reply(new JsonObject().put("outcome", "done"));
+          done(j); // finished, owned elsewhere, or not due: nothing to do
         } else if (!j.subscription().enabled()) {
-          release(j.subscription().id());
           toHold.add(j);
+        } else if (lane.waiting.isEmpty() && takeSlot(j.subscription())) {
+          attempt(j.withSlot(), c);
         } else {
-          attempt(j, c);
+          lane.waiting.add(new Waiting(j, c, now));
         }
       }
       hold(toHold);
     });
+  }
+
+  /** The job's claim is answered: it leaves its lane's count of claims under way. */
+  private Lane unclaiming(Job job) {
+    Lane lane = lanes.get(job.subscription().id());
+    if (lane != null && job.subscription().enabled()) {
+      lane.claiming--;
+    }
+    return lane;
   }
 
   private void hold(List<Job> jobs) {
@@ -254,9 +441,9 @@ public final class DeliveryVerticle extends VerticleBase {
       writesRunning--;
       for (Job j : jobs) {
         if (ar.succeeded()) {
-          j.message().reply(new JsonObject().put("outcome", "done"));
+          done(j);
         } else {
-          j.message().fail(503, "database unavailable");
+          released(j);
         }
       }
     });
@@ -294,9 +481,9 @@ public final class DeliveryVerticle extends VerticleBase {
         .onComplete(ar -> {
           attemptsRunning--;
           metrics.attemptEnded();
-          release(s.id());
+          release(job);
           if (abandoning) {
-            job.message().fail(503, "delivery verticle stopped");
+            released(job); // cut short by our own shutdown: not the receiver's failure, not recorded
             return;
           }
           long durationNanos = System.nanoTime() - started;
@@ -404,9 +591,9 @@ public final class DeliveryVerticle extends VerticleBase {
           for (Outcome o : batch) {
             if (ar.succeeded()) {
               countFinal(o);
-              o.job().message().reply(new JsonObject().put("outcome", "done"));
+              done(o.job());
             } else {
-              o.job().message().fail(503, "database unavailable");
+              released(o.job());
             }
           }
         });

@@ -4,9 +4,13 @@ import io.hookrelay.bus.Addresses;
 import io.hookrelay.config.HookrelayConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.hookrelay.bus.Dispatch;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -14,15 +18,18 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Feeds delivery verticles from Redis: reads the delivery stream with a consumer group, moves due retries into it,
- * claims entries a dead consumer left behind, and hands each job over the event bus. An entry is acknowledged only
- * after the delivery verticle replied that its attempt is recorded.
+ * claims entries a dead consumer left behind, and hands the jobs over the event bus in batches. An entry is
+ * acknowledged only after a delivery verticle reported that its attempt is recorded.
  */
 public final class QueuePollerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(QueuePollerVerticle.class);
@@ -35,6 +42,10 @@ public final class QueuePollerVerticle extends VerticleBase {
    * this much longer than the visibility timeout keeps the claim after the lease.
    */
   private static final long CLAIM_MARGIN_MS = 1000;
+  /** Jobs per event-bus message: small enough that a read spreads over the delivery verticles. */
+  private static final int DISPATCH_BATCH = 32;
+  /** A batch is answered on arrival; no answer by then means the delivery verticle is gone or stuck. */
+  private static final long DISPATCH_TIMEOUT_MS = 10_000;
 
   private final HookrelayConfig config;
   private final int maxInFlight;
@@ -42,7 +53,13 @@ public final class QueuePollerVerticle extends VerticleBase {
   private Redis redis;
   private DeliveryQueue queue;
   private RedisConnection reader;
-  private int inFlight;
+  private MessageConsumer<JsonObject> completions;
+  private String completionAddress;
+  /**
+   * Entries handed to delivery verticles and not yet reported on, with the time after which they count as lost
+   * (the visibility timeout): insertion order is dispatch order, so the oldest come first.
+   */
+  private final LinkedHashMap<String, Long> outstanding = new LinkedHashMap<>();
   private boolean reading;
   private boolean stopping;
   private List<String> acks = new ArrayList<>();
@@ -52,6 +69,7 @@ public final class QueuePollerVerticle extends VerticleBase {
   private boolean moving;
   private long moveTimer;
   private long claimTimer;
+  private long expiryTimer;
 
   public QueuePollerVerticle(HookrelayConfig config, int maxInFlight) {
     this.config = config;
@@ -63,9 +81,12 @@ public final class QueuePollerVerticle extends VerticleBase {
     redis = DeliveryQueue.client(vertx, config.redisUrl(), 4);
     queue = new DeliveryQueue(redis, config.redisKeyPrefix());
     moveTimer = vertx.setPeriodic(100, id -> moveDue());
+    expiryTimer = vertx.setPeriodic(1000, id -> expireOutstanding());
+    completionAddress = Addresses.DELIVERY_COMPLETIONS + consumer;
+    completions = vertx.eventBus().consumer(completionAddress, this::onCompletions);
     long claimEvery = Math.max(1000, config.visibilityTimeout().toMillis() / 4);
     claimTimer = vertx.setPeriodic(claimEvery, id -> claimAbandoned());
-    return queue.ensureGroup()
+    return completions.completion().compose(v -> queue.ensureGroup())
         .onFailure(err -> log.warn("redis not reachable yet ({}); polling will retry", err.getMessage()))
         .recover(err -> Future.succeededFuture())
         .onSuccess(v -> {
@@ -79,11 +100,12 @@ public final class QueuePollerVerticle extends VerticleBase {
     stopping = true;
     vertx.cancelTimer(moveTimer);
     vertx.cancelTimer(claimTimer);
+    vertx.cancelTimer(expiryTimer);
     Future<Void> flushed = flushAcks();
     if (reader != null) {
       reader.close();
     }
-    return flushed.eventually(() -> redis.close());
+    return flushed.eventually(() -> redis.close()).eventually(() -> completions.unregister());
   }
 
   private Future<RedisConnection> readerConnection() {
@@ -99,11 +121,11 @@ public final class QueuePollerVerticle extends VerticleBase {
   }
 
   private void read() {
-    if (stopping || reading || inFlight >= maxInFlight) {
+    if (stopping || reading || outstanding.size() >= maxInFlight) {
       return;
     }
     reading = true;
-    int count = Math.min(READ_COUNT, maxInFlight - inFlight);
+    int count = Math.min(READ_COUNT, maxInFlight - outstanding.size());
     readerConnection()
         .compose(conn -> conn.send(Request.cmd(Command.XREADGROUP).arg("GROUP").arg(DeliveryQueue.GROUP).arg(consumer)
             .arg("COUNT").arg(count).arg("BLOCK").arg(BLOCK_MS).arg("STREAMS").arg(queue.stream()).arg(">")))
@@ -141,32 +163,88 @@ public final class QueuePollerVerticle extends VerticleBase {
     List<String> empty = new ArrayList<>();
     List<DeliveryQueue.Job> jobs = DeliveryQueue.jobs(entries, empty);
     empty.forEach(this::ackLater);
-    jobs.forEach(this::dispatch);
+    dispatch(jobs);
   }
 
-  private void dispatch(DeliveryQueue.Job job) {
-    inFlight++;
-    JsonObject request = new JsonObject()
-        .put("delivery_id", job.deliveryId().toString())
-        .put("subscription_id", job.subscriptionId().toString());
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(config.visibilityTimeout().toMillis());
-    vertx.eventBus().<JsonObject>request(Addresses.DELIVERY_DISPATCH, request, options).onComplete(ar -> {
-      inFlight--;
-      if (ar.succeeded()) {
-        JsonObject reply = ar.result().body();
-        if ("defer".equals(reply.getString("outcome"))) {
-          deferLater(job, System.currentTimeMillis() + reply.getLong("delay_ms", 100L));
-        } else {
-          ackLater(job.entryId());
+  private void dispatch(List<DeliveryQueue.Job> jobs) {
+    long deadline = System.currentTimeMillis() + config.visibilityTimeout().toMillis();
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(DISPATCH_TIMEOUT_MS);
+    for (int from = 0; from < jobs.size(); from += DISPATCH_BATCH) {
+      List<DeliveryQueue.Job> chunk = jobs.subList(from, Math.min(jobs.size(), from + DISPATCH_BATCH));
+      JsonArray payload = new JsonArray(new ArrayList<>(chunk.size() * 3));
+      List<String> entryIds = new ArrayList<>(chunk.size());
+      for (DeliveryQueue.Job job : chunk) {
+        if (outstanding.putIfAbsent(job.entryId(), deadline) != null) {
+          continue; // already with a delivery verticle (a claim of our own entry): not twice
         }
-      } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
-        // No delivery verticle anywhere yet: leave the entry pending; it is claimed again later.
-        log.debug("no delivery verticle for {}", job.deliveryId());
-      } else {
-        log.debug("delivery {} not recorded ({}); it stays pending", job.deliveryId(), ar.cause().getMessage());
+        entryIds.add(job.entryId());
+        payload.add(job.entryId()).add(job.deliveryId().toString()).add(job.subscriptionId().toString());
       }
+      if (entryIds.isEmpty()) {
+        continue;
+      }
+      vertx.eventBus().request(Addresses.DELIVERY_DISPATCH, Dispatch.batch(completionAddress, payload), options)
+          .onFailure(err -> {
+            if (err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+              // No delivery verticle anywhere yet: the entries stay pending and are claimed again later.
+              log.debug("no delivery verticle for {} jobs", entryIds.size());
+            } else {
+              log.warn("handing {} jobs to a delivery verticle failed: {}; they stay pending", entryIds.size(),
+                  err.getMessage());
+            }
+            entryIds.forEach(outstanding::remove);
+            read();
+          });
+    }
+  }
+
+  /** Outcomes from a delivery verticle: acknowledge what is on record, park what was deferred, free the slots. */
+  private void onCompletions(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    JsonArray done = body.getJsonArray("done");
+    if (done != null) {
+      for (int i = 0; i < done.size(); i++) {
+        String entryId = done.getString(i);
+        outstanding.remove(entryId);
+        ackLater(entryId); // even when it had expired here: it is on record
+      }
+    }
+    JsonArray deferred = body.getJsonArray("defer");
+    if (deferred != null) {
+      for (int i = 0; i + 3 < deferred.size(); i += 4) {
+        String entryId = deferred.getString(i);
+        outstanding.remove(entryId);
+        deferLater(new DeliveryQueue.Job(entryId, UUID.fromString(deferred.getString(i + 1)),
+            UUID.fromString(deferred.getString(i + 2))), deferred.getLong(i + 3));
+      }
+    }
+    JsonArray released = body.getJsonArray("released");
+    if (released != null) {
+      for (int i = 0; i < released.size(); i++) {
+        outstanding.remove(released.getString(i)); // not recorded: stays pending
+      }
+    }
+    read();
+  }
+
+  /**
+   * Entries not reported on within the visibility timeout (a delivery node died, or a completion was lost) free
+   * their slots; they stay pending in the stream and are claimed again.
+   */
+  private void expireOutstanding() {
+    long now = System.currentTimeMillis();
+    int expired = 0;
+    for (Iterator<Map.Entry<String, Long>> it = outstanding.entrySet().iterator(); it.hasNext(); ) {
+      if (it.next().getValue() > now) {
+        break;
+      }
+      it.remove();
+      expired++;
+    }
+    if (expired > 0) {
+      log.info("{} dispatched deliveries got no outcome within the visibility timeout; they stay pending", expired);
       read();
-    });
+    }
   }
 
   private void ackLater(String entryId) {
@@ -221,11 +299,11 @@ public final class QueuePollerVerticle extends VerticleBase {
 
   /** Entries idle past the visibility timeout belonged to a consumer that died or stalled: take them over. */
   private void claimAbandoned() {
-    if (stopping || inFlight >= maxInFlight) {
+    if (stopping || outstanding.size() >= maxInFlight) {
       return;
     }
     redis.send(Request.cmd(Command.XAUTOCLAIM).arg(queue.stream()).arg(DeliveryQueue.GROUP).arg(consumer)
-            .arg(config.visibilityTimeout().toMillis() + CLAIM_MARGIN_MS).arg("0-0").arg("COUNT").arg(Math.max(1, maxInFlight - inFlight)))
+            .arg(config.visibilityTimeout().toMillis() + CLAIM_MARGIN_MS).arg("0-0").arg("COUNT").arg(Math.max(1, maxInFlight - outstanding.size())))
         .onSuccess(reply -> {
           List<String> empty = new ArrayList<>();
           List<DeliveryQueue.Job> jobs = DeliveryQueue.jobs(reply.get(1), empty);
@@ -233,7 +311,7 @@ public final class QueuePollerVerticle extends VerticleBase {
           if (!jobs.isEmpty()) {
             log.info("claimed {} abandoned deliveries", jobs.size());
           }
-          jobs.forEach(this::dispatch);
+          dispatch(jobs);
         })
         .onFailure(err -> log.debug("claiming abandoned entries failed: {}", err.getMessage()));
   }

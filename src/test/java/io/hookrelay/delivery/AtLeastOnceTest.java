@@ -2,20 +2,26 @@ package io.hookrelay.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.hookrelay.bus.Addresses;
+import io.hookrelay.bus.Dispatch;
 import io.hookrelay.testing.Await;
 import io.hookrelay.testing.TestNode;
 import io.hookrelay.testing.TestReceiver;
+import io.hookrelay.testing.TestServers;
 import io.hookrelay.testing.TestReceiver.Answer;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.internal.deployment.DeploymentContext;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,6 +104,41 @@ class AtLeastOnceTest {
     assertThat(receiver.count()).isEqualTo(1);
     JsonArray attempts = node.status(webhookId).getJsonArray("recent_attempts");
     assertThat(attempts).hasSize(1);
+  }
+
+  @Test
+  void aDeliveryTwiceInOneBatchIsAttemptedOnceAndBothEntriesAreDone() throws Exception {
+    TestReceiver receiver = receiver(n -> Answer.status(200));
+    String subscriptionId = node.subscribe(receiver.url(), null).getString("id");
+    String webhookId = node.ingest(subscriptionId, new JsonObject().put("batch", true));
+    node.awaitStatus(webhookId, DEADLINE, "succeeded");
+
+    // Due again (as a retry would be), then handed to a delivery verticle twice in one batch, as one read of a
+    // stream holding two entries for it would: one claim statement answers the row once.
+    try (Connection c = TestServers.jdbc(node.databaseUrl); Statement st = c.createStatement()) {
+      st.executeUpdate("UPDATE deliveries SET status = 'retrying', next_attempt_at = now() WHERE id = '"
+          + webhookId + "'");
+    }
+    Vertx vertx = node.node.vertx();
+    String replyTo = "test.completions." + webhookId;
+    List<String> done = new java.util.concurrent.CopyOnWriteArrayList<>();
+    MessageConsumer<JsonObject> completions = vertx.eventBus().consumer(replyTo, m -> {
+      JsonArray entries = m.body().getJsonArray("done");
+      if (entries != null) {
+        entries.forEach(e -> done.add((String) e));
+      }
+    });
+    await(completions.completion());
+    try {
+      await(vertx.eventBus().request(Addresses.DELIVERY_DISPATCH, Dispatch.batch(replyTo,
+          new JsonArray().add("1-1").add(webhookId).add(subscriptionId).add("1-2").add(webhookId).add(subscriptionId))));
+      Await.until(DEADLINE, "both entries to be reported done", () -> done.size() == 2);
+    } finally {
+      await(completions.unregister());
+    }
+    assertThat(done).containsExactlyInAnyOrder("1-1", "1-2");
+    assertThat(node.count("SELECT count(*) FROM attempts WHERE delivery_id = '" + webhookId + "'")).isEqualTo(2);
+    assertThat(receiver.count()).isEqualTo(2);
   }
 
   // --- helpers ---
