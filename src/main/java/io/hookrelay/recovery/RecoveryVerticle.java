@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
 public final class RecoveryVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(RecoveryVerticle.class);
   private static final int PAGE = 1000;
+  /** Entries in the stream, or retries due within a minute, above which the sweep waits for the backlog to go. */
+  private static final long BACKLOG = 10_000;
   private static final String DUE = "SELECT id, subscription_id, status, next_attempt_at FROM deliveries "
       + "WHERE ((status IN ('pending', 'retrying') AND next_attempt_at < $1) "
       + "OR (status = 'delivering' AND lease_until < now())) AND id > $2 ORDER BY id LIMIT $3";
@@ -77,12 +79,20 @@ public final class RecoveryVerticle extends VerticleBase {
   }
 
   /**
-   * Re-enqueues deliveries that stayed due past the point the consumers have read up to (minus a grace period):
-   * had they been in the stream, they would have been claimed by now. Those waiting in the retry set (deferred by
-   * the fairness caps) are skipped.
+   * Re-enqueues deliveries that stayed due for a grace period while the consumers had read everything in the
+   * stream: had they been in it, they would have been claimed by now. Those waiting in the retry set (deferred by
+   * the fairness caps) are skipped. While unread entries remain, or a backlog is going round the retry set, the
+   * sweep waits: a delivery's entry may sit behind its due time in the stream (deferred work is appended again when
+   * it comes back), and members move between the retry set and the stream while a long sweep pages through, so
+   * "due and not seen" does not mean lost; re-sending would only duplicate the backlog (a 500,000-webhook drain once
+   * was). A lost enqueue is re-sent once the backlog is worked off.
    */
   private Future<Integer> sweep() {
     return readUpTo().compose(readUpToMs -> {
+      if (readUpToMs == null) {
+        log.debug("recovery sweep postponed: the delivery stream has unread entries");
+        return Future.succeededFuture(0);
+      }
       OffsetDateTime cutoff = OffsetDateTime.ofInstant(
           java.time.Instant.ofEpochMilli(readUpToMs - config.recoveryGrace().toMillis()), java.time.ZoneOffset.UTC);
       return page(last -> pool.preparedQuery(DUE).execute(Tuple.of(cutoff, last, PAGE)), new UUID(0, 0), 0, true)
@@ -95,14 +105,19 @@ public final class RecoveryVerticle extends VerticleBase {
   }
 
   /**
-   * The time up to which the consumer group has read the stream: the timestamp of its last-delivered entry while
-   * unread entries remain behind it, else now.
+   * Now when the consumer group has read every entry of the stream and no backlog is cycling through the retry set;
+   * null otherwise.
    */
   private Future<Long> readUpTo() {
     long now = System.currentTimeMillis();
     return redis.batch(List.of(Request.cmd(Command.XINFO).arg("GROUPS").arg(queue.stream()),
-            Request.cmd(Command.XINFO).arg("STREAM").arg(queue.stream())))
+            Request.cmd(Command.XINFO).arg("STREAM").arg(queue.stream()),
+            Request.cmd(Command.XLEN).arg(queue.stream()),
+            Request.cmd(Command.ZCOUNT).arg(queue.key("retry")).arg("-inf").arg(now + 60_000)))
         .map(replies -> {
+          if (replies.get(2).toLong() > BACKLOG || replies.get(3).toLong() > BACKLOG) {
+            return null;
+          }
           String lastDelivered = field(replies.get(0), "last-delivered-id");
           String lastGenerated = null;
           var stream = replies.get(1);
@@ -111,11 +126,7 @@ public final class RecoveryVerticle extends VerticleBase {
               lastGenerated = stream.get(i + 1).toString();
             }
           }
-          if (lastDelivered == null || lastDelivered.equals(lastGenerated)) {
-            return now; // nothing unread
-          }
-          long at = Long.parseLong(lastDelivered.substring(0, lastDelivered.indexOf('-')));
-          return Math.min(now, at);
+          return lastDelivered == null || lastDelivered.equals(lastGenerated) ? (Long) now : null;
         })
         .recover(err -> Future.succeededFuture(now));
   }
