@@ -17,6 +17,7 @@ import io.hookrelay.queue.QueuePollerVerticle;
 import io.hookrelay.recovery.RecoveryVerticle;
 import io.hookrelay.retention.RetentionVerticle;
 import io.hookrelay.store.Database;
+import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -36,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -177,37 +179,60 @@ public final class Node {
     }
   }
 
+  /** Verticles that start together and, on the way out, stop together. */
+  private record Stage(String name, List<Deployment> verticles) {}
+
+  /** One verticle class and how many instances of it. */
+  private record Deployment(Supplier<Deployable> verticle, int instances) {}
+
   private Future<Void> deploy() {
     // The shared pool's connections come from a client owned by whoever created the pool first; created inside a
     // verticle, undeploying that verticle would close it for every other one. Created here, outside any verticle,
     // it lives as long as Vert.x, and verticles can come and go.
     Database.pool(vertx, config.databaseUrl(), config.databasePoolSize());
-    List<Future<String>> api = new ArrayList<>();
-    List<Future<String>> feeders = new ArrayList<>();
-    List<Future<String>> workers = new ArrayList<>();
+    // All start at once; they stop in this order: no new webhooks, then no new jobs, then the workers finish what
+    // they hold.
+    List<Stage> stages = List.of(
+        new Stage("api", apiVerticles()),
+        new Stage("feeders", feederVerticles()),
+        new Stage("workers", workerVerticles()));
+    List<List<Future<String>>> deployed = new ArrayList<>();
+    for (int i = stages.size() - 1; i >= 0; i--) { // workers first, so that jobs have somewhere to go
+      deployed.add(0, stages.get(i).verticles().stream().map(d -> vertx.deployVerticle(d.verticle(),
+          new DeploymentOptions().setInstances(d.instances()))).toList());
+    }
+    List<Future<String>> all = deployed.stream().flatMap(List::stream).toList();
+    return Future.all(all).onSuccess(v -> deployed.forEach(stage -> stopStages.add(
+        stage.stream().map(Future::result).toList()))).mapEmpty();
+  }
+
+  /** The HTTP API, or where the node has none, the health endpoints orchestrators and load balancers probe. */
+  private List<Deployment> apiVerticles() {
+    if (config.hasRole(Role.API)) {
+      return List.of(new Deployment(() -> new HttpApiVerticle(config, metrics), config.httpInstances()));
+    }
+    return List.of(new Deployment(() -> new HealthVerticle(config, metrics), 1));
+  }
+
+  /** What hands out work: the queue poller and recovery (delivery), the retention sweep, the metrics sampler. */
+  private List<Deployment> feederVerticles() {
+    List<Deployment> feeders = new ArrayList<>();
     if (config.hasRole(Role.DELIVERY)) {
-      workers.add(vertx.deployVerticle(() -> new DeliveryVerticle(config, metrics),
-          new DeploymentOptions().setInstances(config.deliveryInstances())));
-      feeders.add(vertx.deployVerticle(new QueuePollerVerticle(config, 4096)));
-      feeders.add(vertx.deployVerticle(new RecoveryVerticle(config)));
+      feeders.add(new Deployment(() -> new QueuePollerVerticle(config, 4096), 1));
+      feeders.add(new Deployment(() -> new RecoveryVerticle(config), 1));
     }
     if (config.hasRole(Role.RETENTION)) {
-      feeders.add(vertx.deployVerticle(new RetentionVerticle(config)));
+      feeders.add(new Deployment(() -> new RetentionVerticle(config), 1));
     }
-    if (config.hasRole(Role.API)) {
-      api.add(vertx.deployVerticle(() -> new HttpApiVerticle(config, metrics),
-          new DeploymentOptions().setInstances(config.httpInstances())));
-    } else {
-      // No API here, but orchestrators and load balancers still probe every node.
-      api.add(vertx.deployVerticle(new HealthVerticle(config, metrics)));
+    feeders.add(new Deployment(() -> new MetricsSamplerVerticle(config, metrics), 1));
+    return feeders;
+  }
+
+  private List<Deployment> workerVerticles() {
+    if (!config.hasRole(Role.DELIVERY)) {
+      return List.of();
     }
-    // Stopping goes in this order: no new webhooks, then no new jobs, then the workers finish what they hold.
-    feeders.add(vertx.deployVerticle(new MetricsSamplerVerticle(config, metrics)));
-    List<List<Future<String>>> stages = List.of(api, feeders, workers);
-    List<Future<String>> all = new ArrayList<>();
-    stages.forEach(all::addAll);
-    return Future.all(all).onSuccess(v -> stages.forEach(stage -> stopStages.add(stage.stream().map(Future::result).toList())))
-        .mapEmpty();
+    return List.of(new Deployment(() -> new DeliveryVerticle(config, metrics), config.deliveryInstances()));
   }
 
   /** Undeploys stage after stage; each stage's verticles stop together. */

@@ -31,19 +31,31 @@ public final class RetryPolicy {
 
   /** The wait after attempt {@code attemptsMade} (1-based) failed, in milliseconds. */
   public long delayMs(int attemptsMade, int statusCode, String retryAfter) {
+    return delayMs(attemptsMade, statusCode, retryAfter, ThreadLocalRandom.current().nextDouble(),
+        System.currentTimeMillis());
+  }
+
+  /**
+   * The same, with the jitter's draw in [0, 1) and the clock given: a pure function. A draw of 0 waits 80 % of the
+   * step, one near 1 nearly 120 %.
+   */
+  public long delayMs(int attemptsMade, int statusCode, String retryAfter, double draw, long nowMs) {
     if ((statusCode == 429 || statusCode == 503) && retryAfter != null) {
-      long asked = parseRetryAfterMs(retryAfter);
+      long asked = parseRetryAfterMs(retryAfter, nowMs);
       if (asked >= 0) {
         return Math.min(asked, largestStepMs);
       }
     }
     long base = schedule.get(Math.min(attemptsMade, schedule.size()) - 1).toMillis();
-    double jitter = 0.8 + ThreadLocalRandom.current().nextDouble() * 0.4;
-    return Math.round(base * jitter);
+    return Math.round(base * (0.8 + draw * 0.4));
   }
 
   /** Retry-After is either delay-seconds or an HTTP date; answers -1 when it is neither. */
   static long parseRetryAfterMs(String value) {
+    return parseRetryAfterMs(value, System.currentTimeMillis());
+  }
+
+  static long parseRetryAfterMs(String value, long nowMs) {
     String v = value.trim();
     try {
       long seconds = Long.parseLong(v);
@@ -51,7 +63,7 @@ public final class RetryPolicy {
     } catch (NumberFormatException e) {
       try {
         long at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
-        return Math.max(0, at - System.currentTimeMillis());
+        return Math.max(0, at - nowMs);
       } catch (RuntimeException e2) {
         return -1;
       }
