@@ -458,9 +458,9 @@ public final class DeliveryVerticle extends VerticleBase {
     long started = System.nanoTime();
     long timestamp = startedAt.toEpochSecond();
     byte[] body = claimed.payload().getBytes();
-    List<byte[]> keys = new ArrayList<>(2);
+    List<SigningKey> keys = new ArrayList<>(2);
     for (String secret : s.signingSecrets(startedAt)) {
-      keys.add(Signer.secretBytes(secret));
+      keys.add(SigningKey.parse(secret));
     }
     String webhookId = claimed.id().toString();
     BoundedBody responseBody = new BoundedBody(RESPONSE_BODY_LIMIT);

@@ -3,6 +3,7 @@ package io.hookrelay.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hookrelay.delivery.Signer;
+import io.hookrelay.delivery.SigningKey;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -78,7 +79,7 @@ class SinkServerTest {
     String secret = Signer.generateSecret();
     long now = System.currentTimeMillis() / 1000;
     byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
-    String signature = Signer.signatureHeader(List.of(Signer.secretBytes(secret)), "msg_signed", now, body);
+    String signature = Signer.signatureHeader(List.of(SigningKey.parse(secret)), "msg_signed", now, body);
     MultiMap signed = MultiMap.caseInsensitiveMultiMap()
         .add("webhook-timestamp", Long.toString(now))
         .add("webhook-signature", signature);
