@@ -15,6 +15,8 @@ public record Subscription(
     String secret,
     String previousSecret,
     OffsetDateTime previousSecretExpiresAt,
+    String signatureScheme,
+    String publicKey,
     List<String> eventTypes,
     String description,
     String status,
@@ -27,6 +29,11 @@ public record Subscription(
 
   public static final String ENABLED = "enabled";
   public static final String DISABLED = "disabled";
+  /** Standard Webhooks symmetric signatures: HMAC-SHA256 with a shared "whsec_" secret. */
+  public static final String SCHEME_V1 = "v1";
+  /** Standard Webhooks asymmetric signatures: ed25519, the private key stays here, receivers get the "whpk_" key. */
+  public static final String SCHEME_V1A = "v1a";
+  public static final List<String> SIGNATURE_SCHEMES = List.of(SCHEME_V1, SCHEME_V1A);
 
   public boolean enabled() {
     return ENABLED.equals(status);
@@ -53,6 +60,8 @@ public record Subscription(
         row.getString("secret"),
         row.getString("previous_secret"),
         row.getOffsetDateTime("previous_secret_expires_at"),
+        row.getString("signature_scheme"),
+        row.getString("public_key"),
         types == null ? null : Arrays.asList(types),
         row.getString("description"),
         row.getString("status"),
@@ -64,11 +73,13 @@ public record Subscription(
         row.getOffsetDateTime("updated_at"));
   }
 
-  /** The public view: never the secret. */
+  /** The public view: never the secret nor a private key; the v1a public key is no secret and receivers need it. */
   public JsonObject toJson() {
     return new JsonObject()
         .put("id", id.toString())
         .put("target_url", targetUrl)
+        .put("signature_scheme", signatureScheme)
+        .put("public_key", publicKey)
         .put("events", eventTypes == null ? null : new JsonArray(eventTypes))
         .put("description", description)
         .put("status", status)

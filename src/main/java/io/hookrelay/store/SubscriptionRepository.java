@@ -14,8 +14,8 @@ import java.util.UUID;
 
 /** The subscriptions table: CRUD, secret rotation, and the circuit breaker's enable/disable. */
 public final class SubscriptionRepository {
-  private static final String COLUMNS = "id, target_url, secret, previous_secret, previous_secret_expires_at, event_types, "
-      + "description, status, disabled_reason, consecutive_failures, rate_limit_per_s, max_in_flight, created_at, updated_at";
+  private static final String COLUMNS = "id, target_url, secret, previous_secret, previous_secret_expires_at, "
+      + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, rate_limit_per_s, max_in_flight, created_at, updated_at";
 
   private final Pool pool;
   private final AuditRepository audit = new AuditRepository();
@@ -24,20 +24,31 @@ public final class SubscriptionRepository {
     this.pool = pool;
   }
 
-  /** What a PATCH may change; a null field is left as it is, except where its {@code set…} flag says otherwise. */
+  /**
+   * What a PATCH may change; a null field is left as it is, except where its {@code set…} flag says otherwise.
+   * A {@code signatureScheme} other than the current one switches to {@code newKeys}' key of that scheme.
+   */
   public record Patch(String targetUrl, boolean setEvents, List<String> events, boolean setDescription,
       String description, boolean setRateLimit, Integer rateLimitPerS, Integer maxInFlight, String status,
-      String secret) {}
+      String secret, String signatureScheme, NewKeys newKeys) {}
 
-  public Future<Subscription> create(UUID id, String targetUrl, String secret, List<String> events, String description,
-      Integer rateLimitPerS, int maxInFlight) {
+  /**
+   * Fresh keys of both schemes, made before the statement runs: the row's scheme, read in the same UPDATE, picks
+   * one, so a rotation cannot race a change of scheme. {@code v1Secret} may be one the user gave.
+   */
+  public record NewKeys(String v1Secret, String v1aPrivateKey, String v1aPublicKey) {}
+
+  /** Creates a subscription; for v1a, {@code secret} is the "whsk_" private key and {@code publicKey} its "whpk_". */
+  public Future<Subscription> create(UUID id, String targetUrl, String signatureScheme, String secret, String publicKey,
+      List<String> events, String description, Integer rateLimitPerS, int maxInFlight) {
     return pool.withTransaction(tx -> tx.preparedQuery(
-            "INSERT INTO subscriptions (id, target_url, secret, event_types, description, rate_limit_per_s, max_in_flight) "
-                + "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " + COLUMNS)
-        .execute(Tuple.of(id, targetUrl, secret, events == null ? null : events.toArray(String[]::new), description,
-            rateLimitPerS, maxInFlight))
+            "INSERT INTO subscriptions (id, target_url, signature_scheme, secret, public_key, event_types, description, "
+                + "rate_limit_per_s, max_in_flight) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING " + COLUMNS)
+        .execute(Tuple.tuple().addUUID(id).addString(targetUrl).addString(signatureScheme).addString(secret)
+            .addString(publicKey).addArrayOfString(events == null ? null : events.toArray(String[]::new))
+            .addString(description).addInteger(rateLimitPerS).addInteger(maxInFlight))
         .compose(rows -> audit.record(tx, "subscription_created", id, null, null,
-                new JsonObject().put("target_url", targetUrl))
+                new JsonObject().put("target_url", targetUrl).put("signature_scheme", signatureScheme))
             .map(v -> Subscription.from(rows.iterator().next()))));
   }
 
@@ -58,7 +69,15 @@ public final class SubscriptionRepository {
         .map(SubscriptionRepository::one);
   }
 
+  /**
+   * Applies a PATCH. A new secret, or a change of scheme, rotates: the old key keeps signing until
+   * {@code previousSecretExpiresAt}. Answers null when there is no such subscription, and also when a secret was
+   * given for a subscription that is (or becomes) v1a, which takes no secret: {@link #find} tells the two apart.
+   */
   public Future<Subscription> update(UUID id, Patch p, OffsetDateTime previousSecretExpiresAt) {
+    // $11 the secret the user gave, $13 the scheme asked for, $14..$16 the candidate new keys
+    String changesKey = "($11::text IS NOT NULL OR ($13::text IS NOT NULL AND $13 <> signature_scheme))";
+    String newScheme = "COALESCE($13, signature_scheme)";
     String sql = "UPDATE subscriptions SET "
         + "target_url = COALESCE($2, target_url), "
         + "event_types = CASE WHEN $3 THEN $4 ELSE event_types END, "
@@ -69,15 +88,20 @@ public final class SubscriptionRepository {
         + "disabled_reason = CASE WHEN $10 = 'disabled' THEN 'disabled through the API' "
         + "  WHEN $10 = 'enabled' THEN NULL ELSE disabled_reason END, "
         + "consecutive_failures = CASE WHEN $10 = 'enabled' THEN 0 ELSE consecutive_failures END, "
-        + "previous_secret = CASE WHEN $11::text IS NOT NULL THEN secret ELSE previous_secret END, "
-        + "previous_secret_expires_at = CASE WHEN $11::text IS NOT NULL THEN $12 ELSE previous_secret_expires_at END, "
-        + "secret = COALESCE($11, secret), "
-        + "updated_at = now() WHERE id = $1 RETURNING " + COLUMNS;
+        + "previous_secret = CASE WHEN " + changesKey + " THEN secret ELSE previous_secret END, "
+        + "previous_secret_expires_at = CASE WHEN " + changesKey + " THEN $12 ELSE previous_secret_expires_at END, "
+        + "secret = CASE WHEN NOT " + changesKey + " THEN secret WHEN " + newScheme + " = 'v1a' THEN $15 ELSE $14 END, "
+        + "public_key = CASE WHEN NOT " + changesKey + " THEN public_key WHEN " + newScheme + " = 'v1a' THEN $16 END, "
+        + "signature_scheme = " + newScheme + ", "
+        + "updated_at = now() WHERE id = $1 AND NOT ($11::text IS NOT NULL AND " + newScheme + " = 'v1a') "
+        + "RETURNING " + COLUMNS;
+    NewKeys keys = p.newKeys() != null ? p.newKeys() : new NewKeys(null, null, null);
     Tuple args = Tuple.tuple().addUUID(id).addString(p.targetUrl()).addBoolean(p.setEvents())
         .addArrayOfString(p.events() == null ? null : p.events().toArray(String[]::new))
         .addBoolean(p.setDescription()).addString(p.description()).addBoolean(p.setRateLimit())
         .addInteger(p.rateLimitPerS()).addInteger(p.maxInFlight()).addString(p.status()).addString(p.secret())
-        .addOffsetDateTime(previousSecretExpiresAt);
+        .addOffsetDateTime(previousSecretExpiresAt).addString(p.signatureScheme())
+        .addString(keys.v1Secret()).addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey());
     return pool.withTransaction(tx -> tx.preparedQuery(sql).execute(args).compose(rows -> {
       Subscription updated = one(rows);
       if (updated == null) {
@@ -87,7 +111,10 @@ public final class SubscriptionRepository {
       if (p.targetUrl() != null) details.put("target_url", p.targetUrl());
       if (p.setEvents()) details.put("events", p.events());
       if (p.status() != null) details.put("status", p.status());
-      if (p.secret() != null) details.put("secret_rotated", true);
+      if (p.signatureScheme() != null) details.put("signature_scheme", updated.signatureScheme());
+      if (updated.secret().equals(keys.v1Secret()) || updated.secret().equals(keys.v1aPrivateKey())) {
+        details.put("secret_rotated", true);
+      }
       return audit.record(tx, "subscription_updated", id, null, null, details).map(updated);
     }));
   }
@@ -99,10 +126,19 @@ public final class SubscriptionRepository {
             : audit.record(tx, "subscription_deleted", id, null, null, new JsonObject()).map(true)));
   }
 
-  public Future<Subscription> rotateSecret(UUID id, String newSecret, OffsetDateTime previousExpiresAt) {
+  /**
+   * Rotates to the new key of the subscription's own scheme; the old key keeps signing until {@code previousExpiresAt}.
+   * Answers null when there is no such subscription, and also when {@code secretGiven} and the subscription is v1a,
+   * which takes no secret: {@link #find} tells the two apart.
+   */
+  public Future<Subscription> rotateSecret(UUID id, NewKeys keys, boolean secretGiven, OffsetDateTime previousExpiresAt) {
     return pool.withTransaction(tx -> tx.preparedQuery("UPDATE subscriptions SET previous_secret = secret, "
-            + "previous_secret_expires_at = $3, secret = $2, updated_at = now() WHERE id = $1 RETURNING " + COLUMNS)
-        .execute(Tuple.of(id, newSecret, previousExpiresAt))
+            + "previous_secret_expires_at = $3, "
+            + "secret = CASE WHEN signature_scheme = 'v1a' THEN $4 ELSE $2 END, "
+            + "public_key = CASE WHEN signature_scheme = 'v1a' THEN $5 END, "
+            + "updated_at = now() WHERE id = $1 AND NOT ($6 AND signature_scheme = 'v1a') RETURNING " + COLUMNS)
+        .execute(Tuple.tuple().addUUID(id).addString(keys.v1Secret()).addOffsetDateTime(previousExpiresAt)
+            .addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey()).addBoolean(secretGiven))
         .compose(rows -> {
           Subscription s = one(rows);
           return s == null ? Future.succeededFuture(null)
