@@ -6,6 +6,7 @@ import io.hookrelay.delivery.SubscriptionCache;
 import io.hookrelay.delivery.TargetGuard;
 import io.hookrelay.queue.DeliveryQueue;
 import io.hookrelay.store.DeliveryRepository;
+import io.hookrelay.store.EventFilter;
 import io.hookrelay.store.Ids;
 import io.hookrelay.store.Subscription;
 import io.hookrelay.store.SubscriptionRepository;
@@ -23,12 +24,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /** /subscriptions: create, list, read, change, delete, rotate the secret, enable, recover, attempt history. */
 final class SubscriptionRoutes {
   static final int MAX_EVENT_FILTERS = 100;
-  private static final Pattern EVENT_PATTERN = Pattern.compile("[A-Za-z0-9_.:\\-]{1,128}\\*?|\\*");
   /** The fields a client may send; anything else is refused, so that a misspelt field never passes silently. */
   private static final List<String> CREATE_FIELDS = List.of("target_url", "secret", "events", "description",
       "rate_limit_per_s", "max_in_flight");
@@ -333,7 +332,7 @@ final class SubscriptionRoutes {
     }
     List<String> out = new ArrayList<>(array.size());
     for (Object item : array) {
-      if (!(item instanceof String s) || !EVENT_PATTERN.matcher(s).matches()) {
+      if (!(item instanceof String s) || !EventFilter.isValidFilter(s)) {
         throw ApiError.unprocessable("each entry of events must be 1 to 128 characters of letters, digits, "
             + "'.', '_', ':' or '-', optionally ending in '*'");
       }
