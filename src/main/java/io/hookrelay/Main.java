@@ -3,6 +3,7 @@ package io.hookrelay;
 import io.hookrelay.config.ConfigException;
 import io.hookrelay.config.ConfigLoader;
 import io.hookrelay.config.HookrelayConfig;
+import io.hookrelay.embedded.DataDirInUseException;
 import io.hookrelay.sink.SinkMain;
 import java.util.Arrays;
 import sun.misc.Signal;
@@ -47,7 +48,17 @@ public final class Main {
       System.err.println("hookrelay: configuration error: " + e.getMessage());
       System.exit(2);
       return;
+    } catch (StartupRefused | DataDirInUseException e) {
+      System.err.println("hookrelay: " + e.getMessage());
+      System.exit(2);
+      return;
     } catch (Exception e) {
+      if (causedBy(e, java.net.BindException.class)) {
+        // Taken between the check and the listen: still one line.
+        System.err.println("hookrelay: " + StartupChecks.portInUse(config.httpPort()).getMessage());
+        System.exit(2);
+        return;
+      }
       org.slf4j.LoggerFactory.getLogger(Main.class).error("start-up failed", e);
       System.exit(1);
       return;
@@ -60,5 +71,14 @@ public final class Main {
     Signal.handle(new Signal("TERM"), s -> new Thread(stop, "shutdown").start());
     Signal.handle(new Signal("INT"), s -> new Thread(stop, "shutdown").start());
     Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "shutdown-hook"));
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
   }
 }
