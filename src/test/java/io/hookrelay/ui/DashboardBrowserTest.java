@@ -128,6 +128,14 @@ class DashboardBrowserTest {
     });
   }
 
+  /** Reloads the page and waits until the subscription's row is listed. */
+  private static By listedRow(String subscriptionId) {
+    browser.navigate().refresh();
+    By row = By.cssSelector("#subs-body tr[data-id='" + subscriptionId + "']");
+    wait.until(ExpectedConditions.presenceOfElementLocated(row));
+    return row;
+  }
+
   @Test
   void theKeyIsAskedForOnceAndKeptForTheTab() {
     browser.navigate().refresh();
@@ -190,9 +198,7 @@ class DashboardBrowserTest {
   @Test
   void aSubscriptionCanBeDisabledEnabledEditedAndItsSecretRotated() {
     String id = node.subscribe(receiver.url(), null).getString("id");
-    browser.navigate().refresh();
-    By row = By.cssSelector("#subs-body tr[data-id='" + id + "']");
-    wait.until(ExpectedConditions.presenceOfElementLocated(row));
+    By row = listedRow(id);
 
     clickIn(row, ".act-toggle");
     wait.until(d -> d.findElement(row).getText().contains("disabled from the dashboard"));
@@ -218,9 +224,7 @@ class DashboardBrowserTest {
   @Test
   void aSubscriptionIsDeletedOnlyAfterTheConfirmation() {
     String id = node.subscribe(receiver.url(), null).getString("id");
-    browser.navigate().refresh();
-    By row = By.cssSelector("#subs-body tr[data-id='" + id + "']");
-    wait.until(ExpectedConditions.presenceOfElementLocated(row));
+    By row = listedRow(id);
 
     clickIn(row, ".act-delete");
     wait.until(ExpectedConditions.alertIsPresent()).dismiss();
