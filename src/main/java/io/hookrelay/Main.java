@@ -3,7 +3,7 @@ package io.hookrelay;
 import io.hookrelay.config.ConfigException;
 import io.hookrelay.config.ConfigLoader;
 import io.hookrelay.config.HookrelayConfig;
-import io.hookrelay.embedded.DataDirInUseException;
+import io.hookrelay.embedded.DataDirUnusableException;
 import io.hookrelay.sink.SinkMain;
 import java.util.Arrays;
 import sun.misc.Signal;
@@ -48,7 +48,7 @@ public final class Main {
       System.err.println("hookrelay: configuration error: " + e.getMessage());
       System.exit(2);
       return;
-    } catch (StartupRefused | DataDirInUseException e) {
+    } catch (StartupRefused | DataDirUnusableException e) {
       System.err.println("hookrelay: " + e.getMessage());
       System.exit(2);
       return;

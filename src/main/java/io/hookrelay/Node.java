@@ -79,6 +79,7 @@ public final class Node {
   public static Node start(Map<String, String> env) throws Exception {
     HookrelayConfig config = ConfigLoader.load(env);
     StartupChecks.httpPortFree(config);
+    StartupChecks.embeddedServersAvailable(config);
     EmbeddedPostgres postgres = null;
     EmbeddedRedis redis = null;
     Vertx vertx = null;

@@ -1,6 +1,8 @@
 package io.hookrelay;
 
 import io.hookrelay.config.HookrelayConfig;
+import io.hookrelay.embedded.EmbeddedPostgres;
+import io.hookrelay.embedded.EmbeddedRedis;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -21,6 +23,22 @@ final class StartupChecks {
       socket.bind(new InetSocketAddress(config.httpHost(), config.httpPort()));
     } catch (IOException e) {
       throw portInUse(config.httpPort());
+    }
+  }
+
+  /** Refuses, in one line naming the variables to set, a start that needs embedded servers this jar lacks. */
+  static void embeddedServersAvailable(HookrelayConfig config) {
+    ClassLoader jar = StartupChecks.class.getClassLoader();
+    String postgres = config.embeddedDatabase() ? EmbeddedPostgres.missingBinaries(jar) : null;
+    String redis = config.embeddedRedis() ? EmbeddedRedis.missingBinary(jar) : null;
+    if (postgres != null && redis != null) {
+      throw new StartupRefused("this hookrelay jar has no embedded PostgreSQL and Redis for "
+          + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + " (a slim build, or a platform "
+          + "without binaries): set HOOKRELAY_DATABASE_URL=postgresql://user:pass@host:5432/db and "
+          + "HOOKRELAY_REDIS_URL=redis://host:6379");
+    }
+    if (postgres != null || redis != null) {
+      throw new StartupRefused(postgres != null ? postgres : redis);
     }
   }
 
