@@ -13,6 +13,7 @@ public final class Main {
   private static final String USAGE = """
       usage: java -jar hookrelay.jar [serve]          run a node (configuration: conf/config.json, HOOKRELAY_* variables)
              java -jar hookrelay.jar sink [options]   run a test receiver (sink --help for its options)
+             java -jar hookrelay.jar healthcheck [url] exit 0 when the node's /ready (or url) answers 200, else 1
       """;
 
   private Main() {}
@@ -22,6 +23,7 @@ public final class Main {
     switch (command) {
       case "serve" -> serve();
       case "sink" -> System.exit(SinkMain.run(Arrays.copyOfRange(args, 1, args.length)));
+      case "healthcheck" -> System.exit(Healthcheck.run(Arrays.copyOfRange(args, 1, args.length), System.getenv()));
       case "help", "--help", "-h" -> System.out.print(USAGE);
       default -> {
         System.err.print("hookrelay: unknown command '" + command + "'\n" + USAGE);
