@@ -33,6 +33,7 @@ class StartupTest {
   @Test
   void aStartLogsNoDuplicateMeterAndARestartLogsTheCurrentSchemaVersion() throws IOException {
     Map<String, String> env = new HashMap<>(TestNode.defaults());
+    env.remove("HOOKRELAY_API_KEYS"); // the first start generates one and prints how to use it
     Path log = log("restart", env);
     try (NodeProcess first = NodeProcess.start(env, log, Duration.ofSeconds(90), NodeProcess.PRODUCTION_LOGGING)) {
       first.terminate();
@@ -43,6 +44,11 @@ class StartupTest {
       assertThat(output).doesNotContain("already registered").doesNotContain("version null");
       assertThat(output).contains("database schema at version 2 (2 migration(s) applied)")
           .contains("database schema at version 2 (up to date)");
+      // The banner names the variable the README's walkthrough uses.
+      Path keyFile = Path.of(env.get("HOOKRELAY_DATA_DIR"), "api-key");
+      assertThat(output).contains("export KEY=$(cat " + keyFile + ")")
+          .contains("curl -H \"Authorization: Bearer $KEY\"").doesNotContain("HOOKRELAY_KEY");
+      assertThat(Files.readString(Path.of("README.md"))).contains("export KEY=$(cat data/api-key)");
     }
   }
 
