@@ -40,7 +40,9 @@ final class Healthcheck {
       }
       System.err.println("healthcheck: " + url + " answered " + r.statusCode());
     } catch (IOException | IllegalArgumentException e) {
-      System.err.println("healthcheck: " + url + " did not answer (" + e.getMessage() + ")");
+      // a refused connection has no message, only its type
+      System.err.println("healthcheck: " + url + " did not answer ("
+          + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()) + ")");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
