@@ -23,10 +23,20 @@ public record Subscription(
     Integer rateLimitPerS,
     int maxInFlight,
     OffsetDateTime createdAt,
-    OffsetDateTime updatedAt) {
+    OffsetDateTime updatedAt,
+    ClientCertificate clientCertificate) {
 
   public static final String ENABLED = "enabled";
   public static final String DISABLED = "disabled";
+
+  /** A subscription that presents no client certificate. */
+  public Subscription(UUID id, String targetUrl, String secret, String previousSecret,
+      OffsetDateTime previousSecretExpiresAt, List<String> eventTypes, String description, String status,
+      String disabledReason, int consecutiveFailures, Integer rateLimitPerS, int maxInFlight, OffsetDateTime createdAt,
+      OffsetDateTime updatedAt) {
+    this(id, targetUrl, secret, previousSecret, previousSecretExpiresAt, eventTypes, description, status,
+        disabledReason, consecutiveFailures, rateLimitPerS, maxInFlight, createdAt, updatedAt, null);
+  }
 
   public boolean enabled() {
     return ENABLED.equals(status);
@@ -61,10 +71,13 @@ public record Subscription(
         row.getInteger("rate_limit_per_s"),
         row.getInteger("max_in_flight"),
         row.getOffsetDateTime("created_at"),
-        row.getOffsetDateTime("updated_at"));
+        row.getOffsetDateTime("updated_at"),
+        row.getString("client_cert_pem") == null ? null : new ClientCertificate(row.getString("client_cert_pem"),
+            row.getString("client_key_pem"), row.getString("client_cert_subject"),
+            row.getString("client_cert_sha256"), row.getOffsetDateTime("client_cert_not_after")));
   }
 
-  /** The public view: never the secret. */
+  /** The public view: never the secret, nor the client certificate's key. */
   public JsonObject toJson() {
     return new JsonObject()
         .put("id", id.toString())
@@ -77,6 +90,7 @@ public record Subscription(
         .put("rate_limit_per_s", rateLimitPerS)
         .put("max_in_flight", maxInFlight)
         .put("created_at", Times.iso(createdAt))
-        .put("updated_at", Times.iso(updatedAt));
+        .put("updated_at", Times.iso(updatedAt))
+        .put("client_certificate", clientCertificate == null ? null : clientCertificate.toJson());
   }
 }

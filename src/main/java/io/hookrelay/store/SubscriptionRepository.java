@@ -15,7 +15,8 @@ import java.util.UUID;
 /** The subscriptions table: CRUD, secret rotation, and the circuit breaker's enable/disable. */
 public final class SubscriptionRepository {
   private static final String COLUMNS = "id, target_url, secret, previous_secret, previous_secret_expires_at, event_types, "
-      + "description, status, disabled_reason, consecutive_failures, rate_limit_per_s, max_in_flight, created_at, updated_at";
+      + "description, status, disabled_reason, consecutive_failures, rate_limit_per_s, max_in_flight, created_at, updated_at, "
+      + "client_cert_pem, client_key_pem, client_cert_subject, client_cert_sha256, client_cert_not_after";
 
   private final Pool pool;
   private final AuditRepository audit = new AuditRepository();
@@ -27,15 +28,18 @@ public final class SubscriptionRepository {
   /** What a PATCH may change; a null field is left as it is, except where its {@code set…} flag says otherwise. */
   public record Patch(String targetUrl, boolean setEvents, List<String> events, boolean setDescription,
       String description, boolean setRateLimit, Integer rateLimitPerS, Integer maxInFlight, String status,
-      String secret) {}
+      String secret, boolean setClientCertificate, ClientCertificate clientCertificate) {}
 
   public Future<Subscription> create(UUID id, String targetUrl, String secret, List<String> events, String description,
-      Integer rateLimitPerS, int maxInFlight) {
+      Integer rateLimitPerS, int maxInFlight, ClientCertificate clientCertificate) {
+    Tuple args = Tuple.of(id, targetUrl, secret, events == null ? null : events.toArray(String[]::new), description,
+        rateLimitPerS, maxInFlight);
+    addClientCertificate(args, clientCertificate);
     return pool.withTransaction(tx -> tx.preparedQuery(
-            "INSERT INTO subscriptions (id, target_url, secret, event_types, description, rate_limit_per_s, max_in_flight) "
-                + "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " + COLUMNS)
-        .execute(Tuple.of(id, targetUrl, secret, events == null ? null : events.toArray(String[]::new), description,
-            rateLimitPerS, maxInFlight))
+            "INSERT INTO subscriptions (id, target_url, secret, event_types, description, rate_limit_per_s, max_in_flight, "
+                + "client_cert_pem, client_key_pem, client_cert_subject, client_cert_sha256, client_cert_not_after) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING " + COLUMNS)
+        .execute(args)
         .compose(rows -> audit.record(tx, "subscription_created", id, null, null,
                 new JsonObject().put("target_url", targetUrl))
             .map(v -> Subscription.from(rows.iterator().next()))));
@@ -72,12 +76,18 @@ public final class SubscriptionRepository {
         + "previous_secret = CASE WHEN $11::text IS NOT NULL THEN secret ELSE previous_secret END, "
         + "previous_secret_expires_at = CASE WHEN $11::text IS NOT NULL THEN $12 ELSE previous_secret_expires_at END, "
         + "secret = COALESCE($11, secret), "
+        + "client_cert_pem = CASE WHEN $13 THEN $14 ELSE client_cert_pem END, "
+        + "client_key_pem = CASE WHEN $13 THEN $15 ELSE client_key_pem END, "
+        + "client_cert_subject = CASE WHEN $13 THEN $16 ELSE client_cert_subject END, "
+        + "client_cert_sha256 = CASE WHEN $13 THEN $17 ELSE client_cert_sha256 END, "
+        + "client_cert_not_after = CASE WHEN $13 THEN $18 ELSE client_cert_not_after END, "
         + "updated_at = now() WHERE id = $1 RETURNING " + COLUMNS;
     Tuple args = Tuple.tuple().addUUID(id).addString(p.targetUrl()).addBoolean(p.setEvents())
         .addArrayOfString(p.events() == null ? null : p.events().toArray(String[]::new))
         .addBoolean(p.setDescription()).addString(p.description()).addBoolean(p.setRateLimit())
         .addInteger(p.rateLimitPerS()).addInteger(p.maxInFlight()).addString(p.status()).addString(p.secret())
-        .addOffsetDateTime(previousSecretExpiresAt);
+        .addOffsetDateTime(previousSecretExpiresAt).addBoolean(p.setClientCertificate());
+    addClientCertificate(args, p.clientCertificate());
     return pool.withTransaction(tx -> tx.preparedQuery(sql).execute(args).compose(rows -> {
       Subscription updated = one(rows);
       if (updated == null) {
@@ -88,6 +98,9 @@ public final class SubscriptionRepository {
       if (p.setEvents()) details.put("events", p.events());
       if (p.status() != null) details.put("status", p.status());
       if (p.secret() != null) details.put("secret_rotated", true);
+      if (p.setClientCertificate()) {
+        details.put("client_certificate", p.clientCertificate() == null ? null : p.clientCertificate().fingerprint());
+      }
       return audit.record(tx, "subscription_updated", id, null, null, details).map(updated);
     }));
   }
@@ -148,6 +161,13 @@ public final class SubscriptionRepository {
             ? Future.succeededFuture(false)
             : new AuditRepository().record(client, "subscription_disabled", id, null, null,
                 new JsonObject().put("reason", reason)).map(true));
+  }
+
+  /** The five client certificate columns, in table order; all null when there is none. */
+  private static void addClientCertificate(Tuple args, ClientCertificate c) {
+    args.addString(c == null ? null : c.certPem()).addString(c == null ? null : c.keyPem())
+        .addString(c == null ? null : c.subject()).addString(c == null ? null : c.fingerprint())
+        .addOffsetDateTime(c == null ? null : c.notAfter());
   }
 
   private static List<Subscription> all(RowSet<Row> rows) {
