@@ -202,6 +202,25 @@ class HttpsDeliveryTest {
   }
 
   @Test
+  void withAProxyAPlainHttpTargetGoesToTheProxyAsAnAbsoluteUriRequestNamingTheHost() {
+    // Vert.x sends plain http through an HTTP proxy in absolute form, not CONNECT: the proxy resolves the name
+    // itself (after hookrelay's own check). This test pins that behaviour; docs/security.md says what it means.
+    try (ConnectProxy proxy = ConnectProxy.start(null); TestReceiver receiver = TestReceiver.answering(204)) {
+      TargetClient proxied = client(Map.of("HOOKRELAY_DELIVERY_PROXY", proxy.url(null)));
+      try {
+        String url = receiver.url().replace("127.0.0.1", NAME);
+        Response response = send(proxied, subscription(url, null));
+
+        assertThat(proxy.requestLines()).containsExactly("POST " + url + " HTTP/1.1");
+        assertThat(response.answer().statusCode()).isEqualTo(501); // this test proxy only does CONNECT
+        assertThat(receiver.count()).isZero();
+      } finally {
+        proxied.close();
+      }
+    }
+  }
+
+  @Test
   void theProxyCredentialsGoInProxyAuthorization() {
     String basic = "Basic " + Base64.getEncoder().encodeToString("relay:s3cret".getBytes());
     try (ConnectProxy proxy = ConnectProxy.start(basic);
