@@ -2,6 +2,7 @@ package io.hookrelay.api;
 
 import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.delivery.SubscriptionCache;
+import io.hookrelay.delivery.TargetResolver;
 import io.hookrelay.ingest.IngestBatcher;
 import io.hookrelay.ingest.IngestOutcome;
 import io.hookrelay.metrics.Metrics;
@@ -42,6 +43,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private Redis redis;
   private DeliveryQueue queue;
   private SubscriptionCache cache;
+  private TargetResolver resolver;
   private HttpServer server;
   private volatile long backlog;
   private long backlogTimer;
@@ -76,7 +78,8 @@ public final class HttpApiVerticle extends VerticleBase {
     stats.mountPublic(router);
     ui.mountPublic(router);
     router.route().handler(new ApiKeyAuth(config.apiKeys()));
-    new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue).mount(router);
+    resolver = new TargetResolver(vertx, config);
+    new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue, resolver).mount(router);
     new IngestRoutes(cache, batcher, () -> backlog, config.backlogLimit()).mount(router);
     new StatusRoutes(deliveries, queue, pool).mount(router);
     new DeliveryListRoutes(deliveries).mount(router);
@@ -116,7 +119,10 @@ public final class HttpApiVerticle extends VerticleBase {
     // Then let enqueues of committed webhooks finish, so that a stop right after a 202 does not leave them to recovery.
     return server.shutdown(Math.max(1, config.shutdownTimeout().toSeconds() / 2), TimeUnit.SECONDS)
         .eventually(() -> Future.join(new ArrayList<>(enqueuing)).timeout(5, TimeUnit.SECONDS))
-        .eventually(() -> cache.close())
+        .eventually(() -> {
+          resolver.close();
+          return cache.close();
+        })
         .eventually(() -> {
           redis.close();
           return pool.close();

@@ -25,7 +25,8 @@ public record Subscription(
     Integer rateLimitPerS,
     int maxInFlight,
     OffsetDateTime createdAt,
-    OffsetDateTime updatedAt) {
+    OffsetDateTime updatedAt,
+    ClientCertificate clientCertificate) {
 
   public static final String ENABLED = "enabled";
   public static final String DISABLED = "disabled";
@@ -70,10 +71,16 @@ public record Subscription(
         row.getInteger("rate_limit_per_s"),
         row.getInteger("max_in_flight"),
         row.getOffsetDateTime("created_at"),
-        row.getOffsetDateTime("updated_at"));
+        row.getOffsetDateTime("updated_at"),
+        row.getString("client_cert_pem") == null ? null : new ClientCertificate(row.getString("client_cert_pem"),
+            row.getString("client_key_pem"), row.getString("client_cert_subject"),
+            row.getString("client_cert_sha256"), row.getOffsetDateTime("client_cert_not_after")));
   }
 
-  /** The public view: never the secret nor a private key; the v1a public key is no secret and receivers need it. */
+  /**
+   * The public view: never the secret, a private key, nor the client certificate's key; the v1a public key is no
+   * secret and receivers need it.
+   */
   public JsonObject toJson() {
     return new JsonObject()
         .put("id", id.toString())
@@ -88,6 +95,7 @@ public record Subscription(
         .put("rate_limit_per_s", rateLimitPerS)
         .put("max_in_flight", maxInFlight)
         .put("created_at", Times.iso(createdAt))
-        .put("updated_at", Times.iso(updatedAt));
+        .put("updated_at", Times.iso(updatedAt))
+        .put("client_certificate", clientCertificate == null ? null : clientCertificate.toJson());
   }
 }

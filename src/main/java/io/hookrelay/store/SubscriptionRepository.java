@@ -15,7 +15,8 @@ import java.util.UUID;
 /** The subscriptions table: CRUD, secret rotation, and the circuit breaker's enable/disable. */
 public final class SubscriptionRepository {
   private static final String COLUMNS = "id, target_url, secret, previous_secret, previous_secret_expires_at, "
-      + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, rate_limit_per_s, max_in_flight, created_at, updated_at";
+      + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, rate_limit_per_s, max_in_flight, created_at, updated_at, "
+      + "client_cert_pem, client_key_pem, client_cert_subject, client_cert_sha256, client_cert_not_after";
 
   /** Who changed a subscription, as the audit log records it ({@code actor}) and disabled_reason says. */
   public static final String API = "api";
@@ -36,7 +37,8 @@ public final class SubscriptionRepository {
    */
   public record Patch(String targetUrl, boolean setEvents, List<String> events, boolean setDescription,
       String description, boolean setRateLimit, Integer rateLimitPerS, Integer maxInFlight, String status,
-      String secret, String signatureScheme, NewKeys newKeys) {}
+      String secret, String signatureScheme, NewKeys newKeys, boolean setClientCertificate,
+      ClientCertificate clientCertificate) {}
 
   /**
    * Fresh keys of both schemes, made before the statement runs: the row's scheme, read in the same UPDATE, picks
@@ -46,13 +48,18 @@ public final class SubscriptionRepository {
 
   /** Creates a subscription; for v1a, {@code secret} is the "whsk_" private key and {@code publicKey} its "whpk_". */
   public Future<Subscription> create(UUID id, String targetUrl, String signatureScheme, String secret, String publicKey,
-      List<String> events, String description, Integer rateLimitPerS, int maxInFlight) {
+      List<String> events, String description, Integer rateLimitPerS, int maxInFlight,
+      ClientCertificate clientCertificate) {
+    Tuple args = Tuple.tuple().addUUID(id).addString(targetUrl).addString(signatureScheme).addString(secret)
+        .addString(publicKey).addArrayOfString(events == null ? null : events.toArray(String[]::new))
+        .addString(description).addInteger(rateLimitPerS).addInteger(maxInFlight);
+    addClientCertificate(args, clientCertificate);
     return pool.withTransaction(tx -> tx.preparedQuery(
             "INSERT INTO subscriptions (id, target_url, signature_scheme, secret, public_key, event_types, description, "
-                + "rate_limit_per_s, max_in_flight) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING " + COLUMNS)
-        .execute(Tuple.tuple().addUUID(id).addString(targetUrl).addString(signatureScheme).addString(secret)
-            .addString(publicKey).addArrayOfString(events == null ? null : events.toArray(String[]::new))
-            .addString(description).addInteger(rateLimitPerS).addInteger(maxInFlight))
+                + "rate_limit_per_s, max_in_flight, client_cert_pem, client_key_pem, client_cert_subject, "
+                + "client_cert_sha256, client_cert_not_after) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING " + COLUMNS)
+        .execute(args)
         .compose(rows -> audit.record(tx, "subscription_created", id, null, null,
                 new JsonObject().put("target_url", targetUrl).put("signature_scheme", signatureScheme))
             .map(v -> Subscription.from(rows.iterator().next()))));
@@ -82,7 +89,8 @@ public final class SubscriptionRepository {
    * was given for a subscription that is (or becomes) v1a, which takes no secret: {@link #find} tells the two apart.
    */
   public Future<Subscription> update(UUID id, Patch p, OffsetDateTime previousSecretExpiresAt, String actor) {
-    // $11 the secret the user gave, $13 the scheme asked for, $14..$16 the candidate new keys, $17 disabled_reason
+    // $11 the secret the user gave, $13 the scheme asked for, $14..$16 the candidate new keys, $17 disabled_reason,
+    // $18 whether the client certificate is set (or removed), $19..$23 its columns
     String changesKey = "($11::text IS NOT NULL OR ($13::text IS NOT NULL AND $13 <> signature_scheme))";
     String newScheme = "COALESCE($13, signature_scheme)";
     // Each column's new value, written once: the SET list and the "does anything change" test both come from it.
@@ -92,7 +100,12 @@ public final class SubscriptionRepository {
         {"description", "CASE WHEN $5 THEN $6 ELSE description END"},
         {"rate_limit_per_s", "CASE WHEN $7 THEN $8 ELSE rate_limit_per_s END"},
         {"max_in_flight", "COALESCE($9, max_in_flight)"},
-        {"status", "COALESCE($10, status)"}};
+        {"status", "COALESCE($10, status)"},
+        {"client_cert_pem", "CASE WHEN $18 THEN $19 ELSE client_cert_pem END"},
+        {"client_key_pem", "CASE WHEN $18 THEN $20 ELSE client_key_pem END"},
+        {"client_cert_subject", "CASE WHEN $18 THEN $21 ELSE client_cert_subject END"},
+        {"client_cert_sha256", "CASE WHEN $18 THEN $22 ELSE client_cert_sha256 END"},
+        {"client_cert_not_after", "CASE WHEN $18 THEN $23 ELSE client_cert_not_after END"}};
     StringBuilder set = new StringBuilder();
     StringBuilder changes = new StringBuilder(changesKey);
     for (String[] c : columns) {
@@ -117,7 +130,8 @@ public final class SubscriptionRepository {
         .addInteger(p.rateLimitPerS()).addInteger(p.maxInFlight()).addString(p.status()).addString(p.secret())
         .addOffsetDateTime(previousSecretExpiresAt).addString(p.signatureScheme())
         .addString(keys.v1Secret()).addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey())
-        .addString(disabledReason(actor));
+        .addString(disabledReason(actor)).addBoolean(p.setClientCertificate());
+    addClientCertificate(args, p.clientCertificate());
     return pool.withTransaction(tx -> tx.preparedQuery(sql).execute(args).compose(rows -> {
       Subscription updated = one(rows);
       if (updated == null) {
@@ -135,11 +149,21 @@ public final class SubscriptionRepository {
       if (p.maxInFlight() != null) details.put("max_in_flight", p.maxInFlight());
       if (p.status() != null) details.put("status", p.status());
       if (p.signatureScheme() != null) details.put("signature_scheme", updated.signatureScheme());
+      if (p.setClientCertificate()) {
+        details.put("client_certificate", p.clientCertificate() == null ? null : p.clientCertificate().fingerprint());
+      }
       if (updated.secret().equals(keys.v1Secret()) || updated.secret().equals(keys.v1aPrivateKey())) {
         details.put("secret_rotated", true);
       }
       return audit.record(tx, "subscription_updated", id, null, null, details).map(updated);
     }));
+  }
+
+  /** The five client certificate columns, in table order; all null when there is none. */
+  private static void addClientCertificate(Tuple args, ClientCertificate c) {
+    args.addString(c == null ? null : c.certPem()).addString(c == null ? null : c.keyPem())
+        .addString(c == null ? null : c.subject()).addString(c == null ? null : c.fingerprint())
+        .addOffsetDateTime(c == null ? null : c.notAfter());
   }
 
   private static String disabledReason(String actor) {
