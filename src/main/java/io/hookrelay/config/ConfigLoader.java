@@ -131,7 +131,8 @@ public final class ConfigLoader {
         text("cluster_name"),
         integer("cluster_hazelcast_port", 1, 65535 - 20),
         duration("shutdown_timeout", Duration.ofSeconds(1), Duration.ofMinutes(10)),
-        oneOf("log_format", Set.of("text", "json")));
+        oneOf("log_format", Set.of("text", "json")),
+        bool("propagate_trace_context"));
   }
 
   /** True for an IPv4 or IPv6 literal; never resolves a name. */
