@@ -1,5 +1,6 @@
 package io.hookrelay.tracing;
 
+import io.hookrelay.config.ConfigException;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -10,6 +11,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import java.util.Collections;
 import java.util.HashMap;
@@ -99,12 +101,17 @@ public final class Tracing {
         "otel.exporter.otlp.protocol", "http/protobuf",
         "otel.metrics.exporter", "none",
         "otel.logs.exporter", "none");
-    OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
-        .addPropertiesSupplier(() -> defaults)
-        .addPropertiesSupplier(() -> otel)
-        .disableShutdownHook() // Node.stop flushes and shuts it down, after the last attempt ended
-        .build()
-        .getOpenTelemetrySdk();
+    OpenTelemetrySdk sdk;
+    try {
+      sdk = AutoConfiguredOpenTelemetrySdk.builder()
+          .addPropertiesSupplier(() -> defaults)
+          .addPropertiesSupplier(() -> otel)
+          .disableShutdownHook() // Node.stop flushes and shuts it down, after the last attempt ended
+          .build()
+          .getOpenTelemetrySdk();
+    } catch (ConfigurationException e) { // a bad OTEL_* value: one line at start-up, like ours
+      throw new ConfigException("OTEL_* variables: " + e.getMessage());
+    }
     log.info("tracing on: OTLP to {} ({})", otel.getOrDefault("otel.exporter.otlp.traces.endpoint",
         otel.get("otel.exporter.otlp.endpoint")), otel.getOrDefault("otel.exporter.otlp.protocol", "http/protobuf"));
     return new Tracing(sdk, sdk.getTracer(SCOPE), propagate);

@@ -1,7 +1,9 @@
 package io.hookrelay.tracing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.hookrelay.config.ConfigException;
 import io.hookrelay.testing.Await;
 import io.hookrelay.testing.MemorySpans;
 import io.hookrelay.testing.TestNode;
@@ -169,6 +171,14 @@ class TracingTest {
     Tracing disabled = Tracing.start(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9",
         "OTEL_SDK_DISABLED", "true"), false);
     assertThat(disabled).isSameAs(Tracing.OFF);
+  }
+
+  @Test
+  void aBadOtelValueStopsStartUpWithOneLineNamingIt() {
+    assertThatThrownBy(() -> Tracing.start(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url"), false))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("OTEL_* variables: ")
+        .hasMessageContaining("not a url");
   }
 
   @Test
