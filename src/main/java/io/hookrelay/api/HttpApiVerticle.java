@@ -11,6 +11,7 @@ import io.hookrelay.store.Database;
 import io.hookrelay.store.DeliveryRepository;
 import io.hookrelay.store.MessageRepository;
 import io.hookrelay.store.SubscriptionRepository;
+import io.hookrelay.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -38,6 +39,7 @@ public final class HttpApiVerticle extends VerticleBase {
 
   private final HookrelayConfig config;
   private final Metrics metrics;
+  private final Tracing tracing;
   private Router router;
   private Pool pool;
   private Redis redis;
@@ -53,8 +55,13 @@ public final class HttpApiVerticle extends VerticleBase {
   private final Set<Future<Void>> enqueuing = new HashSet<>();
 
   public HttpApiVerticle(HookrelayConfig config, Metrics metrics) {
+    this(config, metrics, Tracing.OFF);
+  }
+
+  public HttpApiVerticle(HookrelayConfig config, Metrics metrics, Tracing tracing) {
     this.config = config;
     this.metrics = metrics;
+    this.tracing = tracing;
   }
 
   @Override
@@ -72,6 +79,7 @@ public final class HttpApiVerticle extends VerticleBase {
     UiRoutes ui = new UiRoutes();
     router = Router.router(vertx);
     IngestRoutes.countResults(router, metrics);
+    IngestRoutes.traceRequests(router, tracing);
     router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     router.route().failureHandler(Errors::handle);
     new HealthRoutes(pool, redis).mount(router);
@@ -80,7 +88,7 @@ public final class HttpApiVerticle extends VerticleBase {
     router.route().handler(new ApiKeyAuth(config.apiKeys()));
     resolver = new TargetResolver(vertx, config);
     new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue, resolver).mount(router);
-    new IngestRoutes(cache, batcher, () -> backlog, config.backlogLimit()).mount(router);
+    new IngestRoutes(cache, batcher, () -> backlog, config.backlogLimit(), tracing).mount(router);
     new StatusRoutes(deliveries, queue, pool).mount(router);
     new DeliveryListRoutes(deliveries).mount(router);
     stats.mount(router);

@@ -8,6 +8,8 @@ import io.hookrelay.ingest.JsonLimits;
 import io.hookrelay.metrics.Metrics;
 import io.hookrelay.store.EventFilter;
 import io.hookrelay.store.Subscription;
+import io.hookrelay.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -29,17 +31,45 @@ final class IngestRoutes {
   private static final Logger log = LoggerFactory.getLogger(IngestRoutes.class);
   static final int MAX_HEADER_VALUE = 256;
   private static final String EVENTS_SCOPE = "events";
+  private static final String SPAN = "hookrelay.ingest.span";
 
   private final SubscriptionCache subscriptions;
   private final IngestBatcher batcher;
   private final LongSupplier backlog;
   private final long backlogLimit;
+  private final Tracing tracing;
 
-  IngestRoutes(SubscriptionCache subscriptions, IngestBatcher batcher, LongSupplier backlog, long backlogLimit) {
+  IngestRoutes(SubscriptionCache subscriptions, IngestBatcher batcher, LongSupplier backlog, long backlogLimit,
+      Tracing tracing) {
     this.subscriptions = subscriptions;
     this.batcher = batcher;
     this.backlog = backlog;
     this.backlogLimit = backlogLimit;
+    this.tracing = tracing;
+  }
+
+  /**
+   * When tracing is on, every ingest request gets a server span, ended with its answer (those refused before a
+   * handler ran too); when off, nothing is mounted. Mount it ahead of the body handler and the key check.
+   */
+  static void traceRequests(Router router, Tracing tracing) {
+    if (!tracing.enabled()) {
+      return;
+    }
+    for (String route : List.of("/ingest/:id", "/events")) {
+      String name = route.equals("/events") ? "/events" : "/ingest/{subscription_id}";
+      router.post(route).handler(ctx -> {
+        Span span = tracing.startIngest("POST", name, ctx.request().path(), ctx.request()::getHeader);
+        ctx.put(SPAN, span);
+        ctx.addEndHandler(v -> Tracing.endIngest(span, ctx.response().getStatusCode()));
+        ctx.next();
+      });
+    }
+  }
+
+  /** The request's span, or null when tracing is off (without touching the context's data map then). */
+  private Span span(RoutingContext ctx) {
+    return tracing.enabled() ? ctx.get(SPAN) : null;
   }
 
   /**
@@ -90,8 +120,12 @@ final class IngestRoutes {
         return;
       }
       String status = !s.wants(eventType) ? "filtered" : s.enabled() ? "pending" : "held";
+      Span span = span(ctx);
+      if (span != null) {
+        span.setAttribute(Tracing.SUBSCRIPTION_ID, id.toString());
+      }
       IngestCommand command = new IngestCommand(eventType, payload, id.toString(), key,
-          List.of(new IngestCommand.Target(id, status)));
+          List.of(new IngestCommand.Target(id, status)), span == null ? null : Tracing.traceparent(span));
       batcher.submit(command).onComplete(result -> {
         if (result.failed()) {
           fail(ctx, result.cause());
@@ -99,6 +133,9 @@ final class IngestRoutes {
         }
         IngestOutcome outcome = result.result();
         IngestOutcome.Delivery d = outcome.deliveries().isEmpty() ? null : outcome.deliveries().get(0);
+        if (span != null && d != null) {
+          span.setAttribute(Tracing.WEBHOOK_ID, d.webhookId().toString());
+        }
         JsonObject body = new JsonObject().put("webhook_id", d == null ? null : d.webhookId().toString());
         // A repeat answers as the first request did: its stored status has moved on since, except 'filtered'.
         boolean repeat = outcome.kind() != IngestOutcome.Kind.CREATED;
@@ -143,15 +180,21 @@ final class IngestRoutes {
           targets.add(new IngestCommand.Target(s.id(), s.enabled() ? "pending" : "held"));
         }
       }
-      batcher.submit(new IngestCommand(eventType, bytes, EVENTS_SCOPE, key, targets)).onComplete(result -> {
+      Span span = span(ctx);
+      String traceparent = span == null ? null : Tracing.traceparent(span);
+      batcher.submit(new IngestCommand(eventType, bytes, EVENTS_SCOPE, key, targets, traceparent)).onComplete(result -> {
         if (result.failed()) {
           fail(ctx, result.cause());
           return;
         }
         IngestOutcome outcome = result.result();
         // Sorted, so that a duplicate (read back from the database) answers exactly what the first request did.
-        JsonArray ids = new JsonArray(outcome.deliveries().stream().map(d -> d.webhookId().toString()).sorted()
-            .collect(java.util.stream.Collectors.toList()));
+        List<String> sorted = outcome.deliveries().stream().map(d -> d.webhookId().toString()).sorted()
+            .collect(java.util.stream.Collectors.toList());
+        JsonArray ids = new JsonArray(sorted);
+        if (span != null) {
+          span.setAttribute(Tracing.WEBHOOK_IDS, sorted);
+        }
         answer(ctx, outcome, new JsonObject()
             .put("event_id", key != null ? key : outcome.messageId().toString())
             .put("webhook_ids", ids));

@@ -145,7 +145,8 @@ public final class ConfigLoader {
         optionalFile("delivery_hosts_file"),
         caCertificates(),
         proxy(),
-        bool("delivery_http2"));
+        bool("delivery_http2"),
+        bool("propagate_trace_context"));
   }
 
   /** True for an IPv4 or IPv6 literal; never resolves a name. */

@@ -55,7 +55,8 @@ public record HookrelayConfig(
     String deliveryHosts,
     List<X509Certificate> deliveryCaCertificates,
     ProxyOptions deliveryProxy,
-    boolean deliveryHttp2) {
+    boolean deliveryHttp2,
+    boolean propagateTraceContext) {
 
   public boolean embeddedDatabase() {
     return databaseUrl.isBlank();

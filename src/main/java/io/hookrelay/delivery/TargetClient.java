@@ -5,6 +5,7 @@ import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.delivery.OutcomePolicy.Answer;
 import io.hookrelay.store.DeliveryRepository.Claimed;
 import io.hookrelay.store.Subscription;
+import io.hookrelay.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -129,6 +130,13 @@ public final class TargetClient {
 
   /** POSTs the claimed delivery's payload to the subscription's target as attempt {@code attemptNumber}. */
   public Future<Response> send(Subscription s, Claimed claimed, int attemptNumber, OffsetDateTime startedAt) {
+    return send(s, claimed, attemptNumber, startedAt, null);
+  }
+
+  /** The same, traced: the request gets a client span inside {@code trace} (null when tracing is off). */
+  public Future<Response> send(Subscription s, Claimed claimed, int attemptNumber, OffsetDateTime startedAt,
+      Tracing.Attempt trace) {
+    Tracing.Request span = trace == null ? null : trace.startRequest("POST", s.targetUrl());
     long timestamp = startedAt.toEpochSecond();
     byte[] body = claimed.payload().getBytes();
     List<SigningKey> keys = new ArrayList<>(2);
@@ -155,11 +163,25 @@ public final class TargetClient {
           if (claimed.eventType() != null) {
             request.putHeader("x-event-type", claimed.eventType());
           }
+          if (span != null) {
+            span.inject(request::putHeader);
+          }
           return request.as(BodyCodec.pipe(responseBody, false)).sendBuffer(claimed.payload());
         })
-        .map(response -> new Response(Answer.http(response.statusCode(), response.getHeader("retry-after")),
-            responseBody.text()))
-        .otherwise(err -> new Response(Answer.noAnswer(describe(err)), responseBody.text()));
+        .map(response -> {
+          if (span != null) {
+            span.answered(response.statusCode());
+          }
+          return new Response(Answer.http(response.statusCode(), response.getHeader("retry-after")),
+              responseBody.text());
+        })
+        .otherwise(err -> {
+          String why = describe(err);
+          if (span != null) {
+            span.failed(err, why);
+          }
+          return new Response(Answer.noAnswer(why), responseBody.text());
+        });
   }
 
   public Future<Void> close() {

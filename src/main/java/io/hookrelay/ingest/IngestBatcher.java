@@ -58,7 +58,8 @@ public final class IngestBatcher {
       deliveries.add(new NewDelivery(Ids.newId(), t.subscriptionId(), t.status()));
     }
     NewMessage message = new NewMessage(messageId, command.eventType(), command.payload(),
-        command.idempotencyKey() == null ? null : sha256(command.payload().getBytes()), command.scope(), command.idempotencyKey(), deliveries);
+        command.idempotencyKey() == null ? null : sha256(command.payload().getBytes()), command.scope(), command.idempotencyKey(), deliveries,
+        command.traceContext());
     Promise<IngestOutcome> promise = Promise.promise();
     queue.add(new Pending(command, message, promise));
     if (queue.size() >= maxBatch) {

@@ -28,7 +28,7 @@ public final class DeliveryRepository {
       + "d.status = 'pending' "
       + "OR (d.status = 'retrying' AND d.next_attempt_at <= now() + interval '2 seconds') "
       + "OR (d.status = 'delivering' AND d.lease_until < now())) "
-      + "RETURNING d.id, d.subscription_id, d.attempt_count, d.event_type, d.created_at, m.payload";
+      + "RETURNING d.id, d.subscription_id, d.attempt_count, d.event_type, d.created_at, m.payload, m.trace_context";
   // One statement records a whole batch: attempt rows, delivery states and the subscriptions' failure counts (a
   // success resets the count, each delivery that ends failed adds one); it answers the counts it changed.
   private static final String RECORD = "WITH a AS (INSERT INTO attempts (delivery_id, subscription_id, target_url, "
@@ -55,9 +55,12 @@ public final class DeliveryRepository {
     this.pool = pool;
   }
 
-  /** A delivery this worker now owns until its lease lapses, with the payload to send. */
+  /**
+   * A delivery this worker now owns until its lease lapses, with the payload to send and the traceparent of the
+   * request that ingested it (null when it came in while tracing was off).
+   */
   public record Claimed(UUID id, UUID subscriptionId, int attemptCount, String eventType, OffsetDateTime createdAt,
-      Buffer payload) {}
+      Buffer payload, String traceContext) {}
 
   /** The outcome of one attempt, and the state the delivery moves to. */
   public record AttemptRecord(UUID deliveryId, UUID subscriptionId, String targetUrl, int attemptNumber,
@@ -72,7 +75,8 @@ public final class DeliveryRepository {
           List<Claimed> out = new ArrayList<>(rows.size());
           for (Row r : rows) {
             out.add(new Claimed(r.getUUID("id"), r.getUUID("subscription_id"), r.getInteger("attempt_count"),
-                r.getString("event_type"), r.getOffsetDateTime("created_at"), r.getBuffer("payload")));
+                r.getString("event_type"), r.getOffsetDateTime("created_at"), r.getBuffer("payload"),
+                r.getString("trace_context")));
           }
           return out;
         });

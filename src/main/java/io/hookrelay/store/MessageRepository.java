@@ -23,8 +23,8 @@ public final class MessageRepository {
   // One statement, so one round trip and an implicit transaction: deliveries are inserted only for the messages
   // that were (those whose idempotency key was new), by joining on what the first insert returned.
   private static final String INSERT_BATCH = "WITH m AS (INSERT INTO messages "
-      + "(id, event_type, payload, payload_sha256, idempotency_scope, idempotency_key) "
-      + "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[], $6::text[]) "
+      + "(id, event_type, payload, payload_sha256, idempotency_scope, idempotency_key, trace_context) "
+      + "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[], $6::text[], $12::text[]) "
       + "ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id), "
       + "d AS (INSERT INTO deliveries (id, message_id, subscription_id, event_type, status, next_attempt_at) "
       + "SELECT d.id, d.message_id, d.subscription_id, d.event_type, d.status, "
@@ -44,9 +44,9 @@ public final class MessageRepository {
     this.pool = pool;
   }
 
-  /** One message to store, with the deliveries it fans out to. */
+  /** One message to store, with the deliveries it fans out to and its ingest span's traceparent (or null). */
   public record NewMessage(UUID id, String eventType, Buffer payload, byte[] sha256, String scope, String key,
-      List<NewDelivery> deliveries) {}
+      List<NewDelivery> deliveries, String traceContext) {}
 
   public record NewDelivery(UUID id, UUID subscriptionId, String status) {}
 
@@ -65,6 +65,7 @@ public final class MessageRepository {
     Buffer[] digests = new Buffer[n];
     String[] scopes = new String[n];
     String[] keys = new String[n];
+    String[] traceContexts = new String[n];
     int deliveryCount = 0;
     for (int i = 0; i < n; i++) {
       NewMessage m = batch.get(i);
@@ -74,6 +75,7 @@ public final class MessageRepository {
       digests[i] = m.sha256() == null ? null : Buffer.buffer(m.sha256());
       scopes[i] = m.key() == null ? null : m.scope();
       keys[i] = m.key();
+      traceContexts[i] = m.traceContext();
       deliveryCount += m.deliveries().size();
     }
     UUID[] deliveryIds = new UUID[deliveryCount];
@@ -95,7 +97,7 @@ public final class MessageRepository {
     Tuple args = Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(types).addArrayOfBuffer(payloads)
         .addArrayOfBuffer(digests).addArrayOfString(scopes).addArrayOfString(keys).addArrayOfUUID(deliveryIds)
         .addArrayOfUUID(messageIds).addArrayOfUUID(subscriptionIds).addArrayOfString(deliveryTypes)
-        .addArrayOfString(statuses);
+        .addArrayOfString(statuses).addArrayOfString(traceContexts);
     return pool.preparedQuery(INSERT_BATCH).execute(args).compose(rows -> {
       if (rows.size() == n) {
         return Future.succeededFuture(Map.<String, ExistingMessage>of());

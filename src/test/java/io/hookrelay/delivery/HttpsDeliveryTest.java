@@ -282,7 +282,8 @@ class HttpsDeliveryTest {
 
   static Response send(TargetClient client, Subscription s) {
     try {
-      Claimed claimed = new Claimed(UUID.randomUUID(), s.id(), 0, "tls.probe", STARTED, Buffer.buffer("{}"));
+      Claimed claimed = io.hookrelay.testing.Fixtures.claimed(UUID.randomUUID(), s.id(), 0, "tls.probe", STARTED,
+          Buffer.buffer("{}"));
       return client.send(s, claimed, 1, STARTED).toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);

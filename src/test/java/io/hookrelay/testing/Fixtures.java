@@ -1,6 +1,9 @@
 package io.hookrelay.testing;
 
 import io.hookrelay.store.ClientCertificate;
+import io.hookrelay.store.DeliveryRepository.Claimed;
+import io.vertx.core.buffer.Buffer;
+import java.time.OffsetDateTime;
 import io.hookrelay.store.Subscription;
 import java.util.List;
 import java.util.UUID;
@@ -8,6 +11,12 @@ import java.util.UUID;
 /** Domain objects for unit tests, built in one place so that a new field changes one file. */
 public final class Fixtures {
   private Fixtures() {}
+
+  /** A claimed delivery, as the claim answers it: untraced and unordered. */
+  public static Claimed claimed(UUID id, UUID subscriptionId, int attemptCount, String eventType,
+      OffsetDateTime createdAt, Buffer payload) {
+    return new Claimed(id, subscriptionId, attemptCount, eventType, createdAt, payload, null);
+  }
 
   /** An enabled v1 subscription with no filter, no previous secret and no client certificate. */
   public static Subscription subscription(String targetUrl, String secret, int maxInFlight, Integer rateLimitPerS) {
