@@ -70,12 +70,16 @@ final class SubscriptionRoutes {
     String description = description(body);
     Integer rateLimit = rateLimit(body);
     Integer maxInFlight = maxInFlight(body);
+    String ordering = oneOf(body, "ordering", Subscription.ORDERINGS);
+    String onFailure = oneOf(body, "ordering_on_failure", Subscription.ON_FAILURES);
     UUID id = Ids.newId();
     Signer.KeyPair pair = Subscription.SCHEME_V1A.equals(scheme) ? Signer.generateKeyPair() : null;
     String actualSecret = pair != null ? pair.privateKey() : secret != null ? secret : Signer.generateSecret();
     resolvedTarget(targetUrl)
         .compose(v -> subscriptions.create(id, targetUrl, scheme, actualSecret, pair == null ? null : pair.publicKey(),
-            events, description, rateLimit, maxInFlight != null ? maxInFlight : config.maxInFlight()))
+            events, description, rateLimit, maxInFlight != null ? maxInFlight : config.maxInFlight(),
+            ordering != null ? ordering : Subscription.ORDERING_NONE,
+            onFailure != null ? onFailure : Subscription.ON_FAILURE_SKIP))
         .onSuccess(s -> {
           SubscriptionCache.publishChange(vertx, id);
           ctx.response().putHeader("location", "/subscriptions/" + id);
@@ -134,7 +138,8 @@ final class SubscriptionRoutes {
     // keys of both schemes are made up front; the statement picks the one the row's (new) scheme needs
     SubscriptionRepository.NewKeys keys = secret != null || scheme != null ? newKeys(secret) : null;
     var patch = new SubscriptionRepository.Patch(targetUrl, setEvents, events, setDescription, description,
-        setRateLimit, rateLimit, maxInFlight, Subscription.ENABLED.equals(status) ? null : status, secret, scheme, keys);
+        setRateLimit, rateLimit, maxInFlight, Subscription.ENABLED.equals(status) ? null : status, secret, scheme, keys,
+        oneOf(body, "ordering", Subscription.ORDERINGS), oneOf(body, "ordering_on_failure", Subscription.ON_FAILURES));
     OffsetDateTime overlapUntil = Times.now().plus(config.secretOverlap());
     resolvedTarget(targetUrl)
         .compose(v -> subscriptions.update(id, patch, overlapUntil))
@@ -154,6 +159,18 @@ final class SubscriptionRoutes {
             respond(ctx, id, s, ar.cause());
           }
         });
+  }
+
+  /** An optional field that takes one of a few words: null when absent, a 422 naming the words otherwise. */
+  private static String oneOf(JsonObject body, String field, List<String> allowed) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String s) || !allowed.contains(s)) {
+      throw ApiError.unprocessable(field + " must be one of " + String.join(", ", allowed));
+    }
+    return s;
   }
 
   private void delete(RoutingContext ctx) {

@@ -5,6 +5,7 @@ import io.hookrelay.metrics.Metrics;
 import io.hookrelay.store.AttemptRecorder;
 import io.hookrelay.store.DeliveryRepository.AttemptRecord;
 import io.hookrelay.store.DeliveryRepository.Claimed;
+import io.hookrelay.store.DeliveryRepository.KeyPosition;
 import io.hookrelay.store.Subscription;
 import io.vertx.core.Future;
 import java.time.Duration;
@@ -70,7 +71,8 @@ final class Attempts {
           ? OffsetDateTime.now(ZoneOffset.UTC).plusNanos(d.retryDelayMs() * 1_000_000) : null;
       AttemptRecord record = new AttemptRecord(claimed.id(), s.id(), s.targetUrl(), attemptNumber, startedAt,
           (int) (durationNanos / 1_000_000), d.outcome(), response.answer().statusCode(), d.lastError(),
-          response.body(), d.newStatus(), nextAt, d.gone());
+          response.body(), d.newStatus(), nextAt, d.gone(), claimed.orderingSeq() == null ? null
+          : new KeyPosition(s.id(), claimed.orderingKey(), claimed.orderingSeq()));
       return recorder.record(record, d.retrying() ? nowMs + d.retryDelayMs() : null).map(v -> {
         // A delivery that reached its final state, on record, counts once; its lag runs from the 202 to now.
         if (!d.retrying()) {

@@ -15,7 +15,7 @@ import java.util.UUID;
 /** The subscriptions table: CRUD, secret rotation, and the circuit breaker's enable/disable. */
 public final class SubscriptionRepository {
   private static final String COLUMNS = "id, target_url, secret, previous_secret, previous_secret_expires_at, "
-      + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, rate_limit_per_s, max_in_flight, created_at, updated_at";
+      + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, rate_limit_per_s, max_in_flight, created_at, updated_at, ordering, ordering_on_failure";
 
   private final Pool pool;
   private final AuditRepository audit = new AuditRepository();
@@ -30,7 +30,7 @@ public final class SubscriptionRepository {
    */
   public record Patch(String targetUrl, boolean setEvents, List<String> events, boolean setDescription,
       String description, boolean setRateLimit, Integer rateLimitPerS, Integer maxInFlight, String status,
-      String secret, String signatureScheme, NewKeys newKeys) {}
+      String secret, String signatureScheme, NewKeys newKeys, String ordering, String orderingOnFailure) {}
 
   /**
    * Fresh keys of both schemes, made before the statement runs: the row's scheme, read in the same UPDATE, picks
@@ -40,13 +40,16 @@ public final class SubscriptionRepository {
 
   /** Creates a subscription; for v1a, {@code secret} is the "whsk_" private key and {@code publicKey} its "whpk_". */
   public Future<Subscription> create(UUID id, String targetUrl, String signatureScheme, String secret, String publicKey,
-      List<String> events, String description, Integer rateLimitPerS, int maxInFlight) {
+      List<String> events, String description, Integer rateLimitPerS, int maxInFlight, String ordering,
+      String orderingOnFailure) {
     return pool.withTransaction(tx -> tx.preparedQuery(
             "INSERT INTO subscriptions (id, target_url, signature_scheme, secret, public_key, event_types, description, "
-                + "rate_limit_per_s, max_in_flight) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING " + COLUMNS)
+                + "rate_limit_per_s, max_in_flight, ordering, ordering_on_failure) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING " + COLUMNS)
         .execute(Tuple.tuple().addUUID(id).addString(targetUrl).addString(signatureScheme).addString(secret)
             .addString(publicKey).addArrayOfString(events == null ? null : events.toArray(String[]::new))
-            .addString(description).addInteger(rateLimitPerS).addInteger(maxInFlight))
+            .addString(description).addInteger(rateLimitPerS).addInteger(maxInFlight).addString(ordering)
+            .addString(orderingOnFailure))
         .compose(rows -> audit.record(tx, "subscription_created", id, null, null,
                 new JsonObject().put("target_url", targetUrl).put("signature_scheme", signatureScheme))
             .map(v -> Subscription.from(rows.iterator().next()))));
@@ -93,6 +96,7 @@ public final class SubscriptionRepository {
         + "secret = CASE WHEN NOT " + changesKey + " THEN secret WHEN " + newScheme + " = 'v1a' THEN $15 ELSE $14 END, "
         + "public_key = CASE WHEN NOT " + changesKey + " THEN public_key WHEN " + newScheme + " = 'v1a' THEN $16 END, "
         + "signature_scheme = " + newScheme + ", "
+        + "ordering = COALESCE($17, ordering), ordering_on_failure = COALESCE($18, ordering_on_failure), "
         + "updated_at = now() WHERE id = $1 AND NOT ($11::text IS NOT NULL AND " + newScheme + " = 'v1a') "
         + "RETURNING " + COLUMNS;
     NewKeys keys = p.newKeys() != null ? p.newKeys() : new NewKeys(null, null, null);
@@ -101,7 +105,8 @@ public final class SubscriptionRepository {
         .addBoolean(p.setDescription()).addString(p.description()).addBoolean(p.setRateLimit())
         .addInteger(p.rateLimitPerS()).addInteger(p.maxInFlight()).addString(p.status()).addString(p.secret())
         .addOffsetDateTime(previousSecretExpiresAt).addString(p.signatureScheme())
-        .addString(keys.v1Secret()).addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey());
+        .addString(keys.v1Secret()).addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey())
+        .addString(p.ordering()).addString(p.orderingOnFailure());
     return pool.withTransaction(tx -> tx.preparedQuery(sql).execute(args).compose(rows -> {
       Subscription updated = one(rows);
       if (updated == null) {

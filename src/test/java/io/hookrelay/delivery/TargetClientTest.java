@@ -163,7 +163,7 @@ class TargetClientTest {
 
   private static Claimed claimed(String payload, String eventType, int attemptCount) {
     return new Claimed(UUID.randomUUID(), UUID.randomUUID(), attemptCount, eventType, STARTED,
-        Buffer.buffer(payload.getBytes(StandardCharsets.UTF_8)));
+        Buffer.buffer(payload.getBytes(StandardCharsets.UTF_8)), null, null);
   }
 
   private static Subscription subscription(String url) {

@@ -11,6 +11,7 @@ public final class Fixtures {
   /** An enabled v1 subscription with no filter and no previous secret. */
   public static Subscription subscription(String targetUrl, String secret, int maxInFlight, Integer rateLimitPerS) {
     return new Subscription(UUID.randomUUID(), targetUrl, secret, null, null, Subscription.SCHEME_V1, null, List.of(),
-        null, Subscription.ENABLED, null, 0, rateLimitPerS, maxInFlight, null, null);
+        null, Subscription.ENABLED, null, 0, rateLimitPerS, maxInFlight, null, null, Subscription.ORDERING_NONE,
+        Subscription.ON_FAILURE_SKIP);
   }
 }
