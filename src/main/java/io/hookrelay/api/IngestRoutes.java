@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 final class IngestRoutes {
   private static final Logger log = LoggerFactory.getLogger(IngestRoutes.class);
   static final int MAX_HEADER_VALUE = 256;
+  private static final int MAX_ORDERING_KEY = 256;
   private static final String EVENTS_SCOPE = "events";
   private static final String SPAN = "hookrelay.ingest.span";
 
@@ -109,6 +110,7 @@ final class IngestRoutes {
       throw ApiError.unprocessable("X-Event-Type must be " + EventFilter.EVENT_TYPE_RULE);
     }
     String key = header(ctx, "idempotency-key");
+    String orderingKey = orderingKey(header(ctx, "x-ordering-key"), "X-Ordering-Key");
     subscriptions.get(id).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ApiError.databaseUnavailable());
@@ -125,7 +127,8 @@ final class IngestRoutes {
         span.setAttribute(Tracing.SUBSCRIPTION_ID, id.toString());
       }
       IngestCommand command = new IngestCommand(eventType, payload, id.toString(), key,
-          List.of(new IngestCommand.Target(id, status)), span == null ? null : Tracing.traceparent(span));
+          List.of(new IngestCommand.Target(id, status, s.orderingKeyFor(orderingKey))),
+          span == null ? null : Tracing.traceparent(span));
       batcher.submit(command).onComplete(result -> {
         if (result.failed()) {
           fail(ctx, result.cause());
@@ -166,6 +169,11 @@ final class IngestRoutes {
       throw ApiError.unprocessable("event_id must be a string of 1 to " + MAX_HEADER_VALUE + " characters");
     }
     Json.storable("event_id", (String) eventId, 422);
+    Object ordering = envelope.getValue("ordering_key");
+    if (ordering != null && !(ordering instanceof String)) {
+      throw ApiError.unprocessable("ordering_key must be a string");
+    }
+    String orderingKey = orderingKey((String) ordering, "ordering_key");
     String headerKey = header(ctx, "idempotency-key");
     String key = headerKey != null ? headerKey : (String) eventId;
     Buffer bytes = payload instanceof JsonObject o ? o.toBuffer() : ((JsonArray) payload).toBuffer();
@@ -177,7 +185,7 @@ final class IngestRoutes {
       List<IngestCommand.Target> targets = new ArrayList<>();
       for (Subscription s : ar.result()) {
         if (s.wants(eventType)) {
-          targets.add(new IngestCommand.Target(s.id(), s.enabled() ? "pending" : "held"));
+          targets.add(new IngestCommand.Target(s.id(), s.enabled() ? "pending" : "held", s.orderingKeyFor(orderingKey)));
         }
       }
       Span span = span(ctx);
@@ -200,6 +208,18 @@ final class IngestRoutes {
             .put("webhook_ids", ids));
       });
     });
+  }
+
+  /** An ordering key as given, checked: at most 256 characters, none of them a control character. */
+  private static String orderingKey(String value, String field) {
+    if (value == null) {
+      return null;
+    }
+    if (value.isEmpty() || value.length() > MAX_ORDERING_KEY || value.chars().anyMatch(Character::isISOControl)) {
+      throw ApiError.unprocessable(field + " must be 1 to " + MAX_ORDERING_KEY
+          + " characters, none of them a control character");
+    }
+    return value;
   }
 
   private static void answer(RoutingContext ctx, IngestOutcome outcome, JsonObject body) {

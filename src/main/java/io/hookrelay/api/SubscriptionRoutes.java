@@ -37,9 +37,10 @@ final class SubscriptionRoutes {
       + "hookrelay generates the ed25519 key pair, keeps the private key and returns the public_key";
   /** The fields a client may send; anything else is refused, so that a misspelt field never passes silently. */
   private static final List<String> CREATE_FIELDS = List.of("target_url", "secret", "events", "description",
-      "rate_limit_per_s", "max_in_flight", "signature_scheme", "client_certificate");
+      "rate_limit_per_s", "max_in_flight", "signature_scheme", "client_certificate", "ordering", "ordering_on_failure");
   private static final List<String> PATCH_FIELDS = List.of("target_url", "secret", "events", "description",
-      "rate_limit_per_s", "max_in_flight", "status", "signature_scheme", "client_certificate");
+      "rate_limit_per_s", "max_in_flight", "status", "signature_scheme", "client_certificate", "ordering",
+      "ordering_on_failure");
   /** Fields of a subscription that only the server sets. */
   private static final Set<String> READ_ONLY_FIELDS = Set.of("id", "status", "disabled_reason",
       "consecutive_failures", "created_at", "updated_at", "public_key");
@@ -91,13 +92,16 @@ final class SubscriptionRoutes {
     Integer rateLimit = rateLimit(body);
     Integer maxInFlight = maxInFlight(body);
     ClientCertificate clientCertificate = clientCertificate(body);
+    String ordering = oneOf(body, "ordering", Subscription.ORDERINGS);
+    String onFailure = oneOf(body, "ordering_on_failure", Subscription.ON_FAILURES);
     UUID id = Ids.newId();
     Signer.KeyPair pair = Subscription.SCHEME_V1A.equals(scheme) ? Signer.generateKeyPair() : null;
     String actualSecret = pair != null ? pair.privateKey() : secret != null ? secret : Signer.generateSecret();
     resolvedTarget(targetUrl)
         .compose(v -> subscriptions.create(id, targetUrl, scheme, actualSecret, pair == null ? null : pair.publicKey(),
             events, description, rateLimit, maxInFlight != null ? maxInFlight : config.maxInFlight(),
-            clientCertificate))
+            clientCertificate, ordering != null ? ordering : Subscription.ORDERING_NONE,
+            onFailure != null ? onFailure : Subscription.ON_FAILURE_SKIP))
         .onSuccess(s -> {
           SubscriptionCache.publishChange(vertx, id);
           ctx.response().putHeader("location", "/subscriptions/" + id);
@@ -170,7 +174,8 @@ final class SubscriptionRoutes {
     ClientCertificate clientCertificate = clientCertificate(body);
     var patch = new SubscriptionRepository.Patch(targetUrl, setEvents, events, setDescription, description,
         setRateLimit, rateLimit, maxInFlight, Subscription.ENABLED.equals(status) ? null : status, secret, scheme, keys,
-        setClientCertificate, clientCertificate);
+        setClientCertificate, clientCertificate, oneOf(body, "ordering", Subscription.ORDERINGS),
+        oneOf(body, "ordering_on_failure", Subscription.ON_FAILURES));
     OffsetDateTime overlapUntil = Times.now().plus(config.secretOverlap());
     String actor = actor(ctx);
     resolvedTarget(targetUrl)
@@ -191,6 +196,18 @@ final class SubscriptionRoutes {
             respond(ctx, id, s, ar.cause());
           }
         });
+  }
+
+  /** An optional field that takes one of a few words: null when absent, a 422 naming the words otherwise. */
+  private static String oneOf(JsonObject body, String field, List<String> allowed) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String s) || !allowed.contains(s)) {
+      throw ApiError.unprocessable(field + " must be one of " + String.join(", ", allowed));
+    }
+    return s;
   }
 
   private void delete(RoutingContext ctx) {

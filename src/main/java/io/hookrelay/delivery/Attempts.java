@@ -5,6 +5,7 @@ import io.hookrelay.metrics.Metrics;
 import io.hookrelay.store.AttemptRecorder;
 import io.hookrelay.store.DeliveryRepository.AttemptRecord;
 import io.hookrelay.store.DeliveryRepository.Claimed;
+import io.hookrelay.store.DeliveryRepository.KeyPosition;
 import io.hookrelay.store.Subscription;
 import io.hookrelay.tracing.Tracing;
 import io.vertx.core.Future;
@@ -76,7 +77,8 @@ final class Attempts {
           ? OffsetDateTime.now(ZoneOffset.UTC).plusNanos(d.retryDelayMs() * 1_000_000) : null;
       AttemptRecord record = new AttemptRecord(claimed.id(), s.id(), s.targetUrl(), attemptNumber, startedAt,
           (int) (durationNanos / 1_000_000), d.outcome(), response.answer().statusCode(), d.lastError(),
-          response.body(), d.newStatus(), nextAt, d.gone());
+          response.body(), d.newStatus(), nextAt, d.gone(), claimed.orderingSeq() == null ? null
+          : new KeyPosition(s.id(), claimed.orderingKey(), claimed.orderingSeq()));
       return recorder.record(record, d.retrying() ? nowMs + d.retryDelayMs() : null).map(v -> {
         if (trace != null) {
           trace.end(d.outcome(), response.answer().statusCode(), d.lastError());

@@ -12,6 +12,9 @@ import java.util.UUID;
 public record IngestCommand(String eventType, Buffer payload, String scope, String idempotencyKey,
     List<Target> targets, String traceContext) {
 
-  /** A subscription this message goes to, and the status its delivery starts in (pending, held or filtered). */
-  public record Target(UUID subscriptionId, String status) {}
+  /**
+   * A subscription this message goes to, the status its delivery starts in (pending, held or filtered), and its
+   * ordering key when the subscription delivers in order (null when it does not).
+   */
+  public record Target(UUID subscriptionId, String status, String orderingKey) {}
 }

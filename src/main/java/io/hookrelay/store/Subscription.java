@@ -26,7 +26,9 @@ public record Subscription(
     int maxInFlight,
     OffsetDateTime createdAt,
     OffsetDateTime updatedAt,
-    ClientCertificate clientCertificate) {
+    ClientCertificate clientCertificate,
+    String ordering,
+    String orderingOnFailure) {
 
   public static final String ENABLED = "enabled";
   public static final String DISABLED = "disabled";
@@ -36,8 +38,27 @@ public record Subscription(
   public static final String SCHEME_V1A = "v1a";
   public static final List<String> SIGNATURE_SCHEMES = List.of(SCHEME_V1, SCHEME_V1A);
 
+  /** Deliveries in no particular order (the default). */
+  public static final String ORDERING_NONE = "none";
+  /** For one ordering key, webhook n+1 is not attempted before webhook n has ended. */
+  public static final String ORDERING_PER_KEY = "per_key";
+  public static final List<String> ORDERINGS = List.of(ORDERING_NONE, ORDERING_PER_KEY);
+  /** A delivery of an ordered key that failed for good: recorded, and the key moves on. */
+  public static final String ON_FAILURE_SKIP = "skip";
+  /** A delivery of an ordered key that failed for good holds the key until it is retried or dismissed. */
+  public static final String ON_FAILURE_BLOCK = "block";
+  public static final List<String> ON_FAILURES = List.of(ON_FAILURE_SKIP, ON_FAILURE_BLOCK);
+
   public boolean enabled() {
     return ENABLED.equals(status);
+  }
+
+  /** The ordering key a webhook gets here: none when this subscription is unordered; without a key, one stream. */
+  public String orderingKeyFor(String given) {
+    if (!ORDERING_PER_KEY.equals(ordering)) {
+      return null;
+    }
+    return given == null ? "" : given;
   }
 
   /** Whether this subscription wants an event of the given type; a filter entry may end in '*' to match a prefix. */
@@ -74,7 +95,9 @@ public record Subscription(
         row.getOffsetDateTime("updated_at"),
         row.getString("client_cert_pem") == null ? null : new ClientCertificate(row.getString("client_cert_pem"),
             row.getString("client_key_pem"), row.getString("client_cert_subject"),
-            row.getString("client_cert_sha256"), row.getOffsetDateTime("client_cert_not_after")));
+            row.getString("client_cert_sha256"), row.getOffsetDateTime("client_cert_not_after")),
+        row.getString("ordering"),
+        row.getString("ordering_on_failure"));
   }
 
   /**
@@ -94,6 +117,8 @@ public record Subscription(
         .put("consecutive_failures", consecutiveFailures)
         .put("rate_limit_per_s", rateLimitPerS)
         .put("max_in_flight", maxInFlight)
+        .put("ordering", ordering)
+        .put("ordering_on_failure", orderingOnFailure)
         .put("created_at", Times.iso(createdAt))
         .put("updated_at", Times.iso(updatedAt))
         .put("client_certificate", clientCertificate == null ? null : clientCertificate.toJson());

@@ -15,8 +15,9 @@ import java.util.UUID;
 /** The subscriptions table: CRUD, secret rotation, and the circuit breaker's enable/disable. */
 public final class SubscriptionRepository {
   private static final String COLUMNS = "id, target_url, secret, previous_secret, previous_secret_expires_at, "
-      + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, rate_limit_per_s, max_in_flight, created_at, updated_at, "
-      + "client_cert_pem, client_key_pem, client_cert_subject, client_cert_sha256, client_cert_not_after";
+      + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, "
+      + "rate_limit_per_s, max_in_flight, created_at, updated_at, "
+      + "client_cert_pem, client_key_pem, client_cert_subject, client_cert_sha256, client_cert_not_after, ordering, ordering_on_failure";
 
   /** Who changed a subscription, as the audit log records it ({@code actor}) and disabled_reason says. */
   public static final String API = "api";
@@ -38,7 +39,7 @@ public final class SubscriptionRepository {
   public record Patch(String targetUrl, boolean setEvents, List<String> events, boolean setDescription,
       String description, boolean setRateLimit, Integer rateLimitPerS, Integer maxInFlight, String status,
       String secret, String signatureScheme, NewKeys newKeys, boolean setClientCertificate,
-      ClientCertificate clientCertificate) {}
+      ClientCertificate clientCertificate, String ordering, String orderingOnFailure) {}
 
   /**
    * Fresh keys of both schemes, made before the statement runs: the row's scheme, read in the same UPDATE, picks
@@ -49,16 +50,17 @@ public final class SubscriptionRepository {
   /** Creates a subscription; for v1a, {@code secret} is the "whsk_" private key and {@code publicKey} its "whpk_". */
   public Future<Subscription> create(UUID id, String targetUrl, String signatureScheme, String secret, String publicKey,
       List<String> events, String description, Integer rateLimitPerS, int maxInFlight,
-      ClientCertificate clientCertificate) {
+      ClientCertificate clientCertificate, String ordering, String orderingOnFailure) {
     Tuple args = Tuple.tuple().addUUID(id).addString(targetUrl).addString(signatureScheme).addString(secret)
         .addString(publicKey).addArrayOfString(events == null ? null : events.toArray(String[]::new))
         .addString(description).addInteger(rateLimitPerS).addInteger(maxInFlight);
     addClientCertificate(args, clientCertificate);
+    args.addString(ordering).addString(orderingOnFailure);
     return pool.withTransaction(tx -> tx.preparedQuery(
             "INSERT INTO subscriptions (id, target_url, signature_scheme, secret, public_key, event_types, description, "
                 + "rate_limit_per_s, max_in_flight, client_cert_pem, client_key_pem, client_cert_subject, "
-                + "client_cert_sha256, client_cert_not_after) "
-                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING " + COLUMNS)
+                + "client_cert_sha256, client_cert_not_after, ordering, ordering_on_failure) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING " + COLUMNS)
         .execute(args)
         .compose(rows -> audit.record(tx, "subscription_created", id, null, null,
                 new JsonObject().put("target_url", targetUrl).put("signature_scheme", signatureScheme))
@@ -90,7 +92,7 @@ public final class SubscriptionRepository {
    */
   public Future<Subscription> update(UUID id, Patch p, OffsetDateTime previousSecretExpiresAt, String actor) {
     // $11 the secret the user gave, $13 the scheme asked for, $14..$16 the candidate new keys, $17 disabled_reason,
-    // $18 whether the client certificate is set (or removed), $19..$23 its columns
+    // $18 whether the client certificate is set (or removed), $19..$23 its columns, $24 and $25 the ordering settings
     String changesKey = "($11::text IS NOT NULL OR ($13::text IS NOT NULL AND $13 <> signature_scheme))";
     String newScheme = "COALESCE($13, signature_scheme)";
     // Each column's new value, written once: the SET list and the "does anything change" test both come from it.
@@ -105,7 +107,9 @@ public final class SubscriptionRepository {
         {"client_key_pem", "CASE WHEN $18 THEN $20 ELSE client_key_pem END"},
         {"client_cert_subject", "CASE WHEN $18 THEN $21 ELSE client_cert_subject END"},
         {"client_cert_sha256", "CASE WHEN $18 THEN $22 ELSE client_cert_sha256 END"},
-        {"client_cert_not_after", "CASE WHEN $18 THEN $23 ELSE client_cert_not_after END"}};
+        {"client_cert_not_after", "CASE WHEN $18 THEN $23 ELSE client_cert_not_after END"},
+        {"ordering", "COALESCE($24, ordering)"},
+        {"ordering_on_failure", "COALESCE($25, ordering_on_failure)"}};
     StringBuilder set = new StringBuilder();
     StringBuilder changes = new StringBuilder(changesKey);
     for (String[] c : columns) {
@@ -132,6 +136,7 @@ public final class SubscriptionRepository {
         .addString(keys.v1Secret()).addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey())
         .addString(disabledReason(actor)).addBoolean(p.setClientCertificate());
     addClientCertificate(args, p.clientCertificate());
+    args.addString(p.ordering()).addString(p.orderingOnFailure());
     return pool.withTransaction(tx -> tx.preparedQuery(sql).execute(args).compose(rows -> {
       Subscription updated = one(rows);
       if (updated == null) {
@@ -148,6 +153,8 @@ public final class SubscriptionRepository {
       if (p.setRateLimit()) details.put("rate_limit_per_s", p.rateLimitPerS());
       if (p.maxInFlight() != null) details.put("max_in_flight", p.maxInFlight());
       if (p.status() != null) details.put("status", p.status());
+      if (p.ordering() != null) details.put("ordering", p.ordering());
+      if (p.orderingOnFailure() != null) details.put("ordering_on_failure", p.orderingOnFailure());
       if (p.signatureScheme() != null) details.put("signature_scheme", updated.signatureScheme());
       if (p.setClientCertificate()) {
         details.put("client_certificate", p.clientCertificate() == null ? null : p.clientCertificate().fingerprint());

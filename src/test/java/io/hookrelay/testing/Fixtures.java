@@ -15,7 +15,7 @@ public final class Fixtures {
   /** A claimed delivery, as the claim answers it: untraced and unordered. */
   public static Claimed claimed(UUID id, UUID subscriptionId, int attemptCount, String eventType,
       OffsetDateTime createdAt, Buffer payload) {
-    return new Claimed(id, subscriptionId, attemptCount, eventType, createdAt, payload, null);
+    return new Claimed(id, subscriptionId, attemptCount, eventType, createdAt, payload, null, null, null);
   }
 
   /** An enabled v1 subscription with no filter, no previous secret and no client certificate. */
@@ -27,6 +27,7 @@ public final class Fixtures {
   public static Subscription subscription(String targetUrl, String secret, int maxInFlight, Integer rateLimitPerS,
       ClientCertificate certificate) {
     return new Subscription(UUID.randomUUID(), targetUrl, secret, null, null, Subscription.SCHEME_V1, null, List.of(),
-        null, Subscription.ENABLED, null, 0, rateLimitPerS, maxInFlight, null, null, certificate);
+        null, Subscription.ENABLED, null, 0, rateLimitPerS, maxInFlight, null, null, certificate,
+        Subscription.ORDERING_NONE, Subscription.ON_FAILURE_SKIP);
   }
 }
