@@ -8,6 +8,7 @@ import io.hookrelay.queue.DeliveryQueue;
 import io.hookrelay.store.DeliveryRepository;
 import io.hookrelay.store.Ids;
 import io.hookrelay.store.Subscription;
+import io.hookrelay.store.SubscriptionPolicy;
 import io.hookrelay.store.SubscriptionRepository;
 import io.hookrelay.store.Times;
 import io.vertx.core.Future;
@@ -70,12 +71,13 @@ final class SubscriptionRoutes {
     String description = description(body);
     Integer rateLimit = rateLimit(body);
     Integer maxInFlight = maxInFlight(body);
+    SubscriptionPolicy policy = PolicyFields.forCreate(body, config);
     UUID id = Ids.newId();
     Signer.KeyPair pair = Subscription.SCHEME_V1A.equals(scheme) ? Signer.generateKeyPair() : null;
     String actualSecret = pair != null ? pair.privateKey() : secret != null ? secret : Signer.generateSecret();
     resolvedTarget(targetUrl)
         .compose(v -> subscriptions.create(id, targetUrl, scheme, actualSecret, pair == null ? null : pair.publicKey(),
-            events, description, rateLimit, maxInFlight != null ? maxInFlight : config.maxInFlight()))
+            events, description, rateLimit, maxInFlight != null ? maxInFlight : config.maxInFlight(), policy))
         .onSuccess(s -> {
           SubscriptionCache.publishChange(vertx, id);
           ctx.response().putHeader("location", "/subscriptions/" + id);
@@ -134,10 +136,11 @@ final class SubscriptionRoutes {
     // keys of both schemes are made up front; the statement picks the one the row's (new) scheme needs
     SubscriptionRepository.NewKeys keys = secret != null || scheme != null ? newKeys(secret) : null;
     var patch = new SubscriptionRepository.Patch(targetUrl, setEvents, events, setDescription, description,
-        setRateLimit, rateLimit, maxInFlight, Subscription.ENABLED.equals(status) ? null : status, secret, scheme, keys);
+        setRateLimit, rateLimit, maxInFlight, Subscription.ENABLED.equals(status) ? null : status, secret, scheme, keys,
+        PolicyFields.forPatch(body, config));
     OffsetDateTime overlapUntil = Times.now().plus(config.secretOverlap());
     resolvedTarget(targetUrl)
-        .compose(v -> subscriptions.update(id, patch, overlapUntil))
+        .compose(v -> subscriptions.update(id, patch, overlapUntil).recover(PolicyFields::headersOverLimit))
         .compose(updated -> updated == null && secret != null ? refusedSecret(id) : Future.succeededFuture(updated))
         .compose(updated -> updated != null && Subscription.ENABLED.equals(status)
             ? subscriptions.enable(id).compose(r -> enqueue(r.resumedDeliveries(), id).map(r.subscription()))

@@ -47,7 +47,8 @@ public record HookrelayConfig(
     String clusterName,
     int clusterHazelcastPort,
     Duration shutdownTimeout,
-    String logFormat) {
+    String logFormat,
+    boolean requireKnownEventTypes) {
 
   public boolean embeddedDatabase() {
     return databaseUrl.isBlank();

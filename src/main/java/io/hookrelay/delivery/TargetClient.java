@@ -24,12 +24,14 @@ import java.util.List;
 
 /**
  * One request to a target: resolves its host and refuses private addresses (then connects to the address that was
- * checked), sets the headers and the Standard Webhooks signature, sends the payload byte for byte, and keeps at most
+ * checked), sets the subscription's static headers, ours and the Standard Webhooks signature, waits the
+ * subscription's timeout (or the node's), sends the payload byte for byte, and keeps at most
  * {@value #RESPONSE_BODY_LIMIT} bytes of the answer. Redirects are not followed. Answers how it went, never fails.
  */
 public final class TargetClient {
   static final int RESPONSE_BODY_LIMIT = 4096;
   private static final int ERROR_LIMIT = 500;
+  private static final long CONNECT_TIMEOUT_MS = 5000;
   private static final String USER_AGENT = "hookrelay/" + Version.VERSION;
 
   private final Vertx vertx;
@@ -48,7 +50,7 @@ public final class TargetClient {
             .setUserAgentEnabled(false)
             .setFollowRedirects(false)
             .setKeepAlive(true)
-            .setConnectTimeout((int) Math.min(timeoutMs, 5000))
+            .setConnectTimeout((int) Math.min(timeoutMs, CONNECT_TIMEOUT_MS))
             .setDecompressionSupported(false),
         new PoolOptions().setHttp1MaxSize(64).setMaxWaitQueueSize(-1));
   }
@@ -71,7 +73,12 @@ public final class TargetClient {
     }
     return prepared
         .compose(request -> {
-          request.timeout(timeoutMs)
+          // The subscription's own headers first: the names set below are refused for them at the API, and set last
+          // in any case, so that a signature or an attempt number can never be overridden.
+          s.policy().headers().forEach(request::putHeader);
+          long timeout = s.policy().timeout() != null ? s.policy().timeout().toMillis() : timeoutMs;
+          request.timeout(timeout)
+              .connectTimeout(Math.min(timeout, CONNECT_TIMEOUT_MS))
               .putHeader("content-type", "application/json")
               .putHeader("user-agent", USER_AGENT)
               .putHeader("webhook-id", webhookId)

@@ -7,15 +7,19 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /** The subscriptions table: CRUD, secret rotation, and the circuit breaker's enable/disable. */
 public final class SubscriptionRepository {
   private static final String COLUMNS = "id, target_url, secret, previous_secret, previous_secret_expires_at, "
-      + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, rate_limit_per_s, max_in_flight, created_at, updated_at";
+      + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, rate_limit_per_s, max_in_flight, "
+      + "retry_schedule_ms, max_attempts, timeout_ms, headers, created_at, updated_at";
 
   private final Pool pool;
   private final AuditRepository audit = new AuditRepository();
@@ -30,7 +34,21 @@ public final class SubscriptionRepository {
    */
   public record Patch(String targetUrl, boolean setEvents, List<String> events, boolean setDescription,
       String description, boolean setRateLimit, Integer rateLimitPerS, Integer maxInFlight, String status,
-      String secret, String signatureScheme, NewKeys newKeys) {}
+      String secret, String signatureScheme, NewKeys newKeys, PolicyPatch policy) {}
+
+  /**
+   * What a PATCH does to the delivery policy: each {@code set…} flag replaces its value (null: back to the node's
+   * default). Headers merge: {@code setHeaders} are added or replaced, {@code removeHeaders} dropped, and
+   * {@code clearHeaders} drops them all. Header names are lower case.
+   */
+  public record PolicyPatch(boolean setRetrySchedule, List<Duration> retrySchedule, boolean setMaxAttempts,
+      Integer maxAttempts, boolean setTimeout, Duration timeout, boolean clearHeaders, Map<String, String> setHeaders,
+      List<String> removeHeaders) {
+    public static final PolicyPatch NONE = new PolicyPatch(false, null, false, null, false, null, false, null, List.of());
+  }
+
+  /** The constraint that holds a subscription to at most 20 headers (a PATCH merges, so it is checked there). */
+  public static final String HEADERS_LIMIT_CONSTRAINT = "subscriptions_headers_at_most_20";
 
   /**
    * Fresh keys of both schemes, made before the statement runs: the row's scheme, read in the same UPDATE, picks
@@ -40,13 +58,17 @@ public final class SubscriptionRepository {
 
   /** Creates a subscription; for v1a, {@code secret} is the "whsk_" private key and {@code publicKey} its "whpk_". */
   public Future<Subscription> create(UUID id, String targetUrl, String signatureScheme, String secret, String publicKey,
-      List<String> events, String description, Integer rateLimitPerS, int maxInFlight) {
+      List<String> events, String description, Integer rateLimitPerS, int maxInFlight, SubscriptionPolicy policy) {
     return pool.withTransaction(tx -> tx.preparedQuery(
             "INSERT INTO subscriptions (id, target_url, signature_scheme, secret, public_key, event_types, description, "
-                + "rate_limit_per_s, max_in_flight) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING " + COLUMNS)
+                + "rate_limit_per_s, max_in_flight, retry_schedule_ms, max_attempts, timeout_ms, headers) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING " + COLUMNS)
         .execute(Tuple.tuple().addUUID(id).addString(targetUrl).addString(signatureScheme).addString(secret)
             .addString(publicKey).addArrayOfString(events == null ? null : events.toArray(String[]::new))
-            .addString(description).addInteger(rateLimitPerS).addInteger(maxInFlight))
+            .addString(description).addInteger(rateLimitPerS).addInteger(maxInFlight)
+            .addArrayOfLong(millis(policy.retrySchedule())).addInteger(policy.maxAttempts())
+            .addInteger(policy.timeout() == null ? null : (int) policy.timeout().toMillis())
+            .addJsonObject(policy.headers().isEmpty() ? null : new JsonObject(new HashMap<>(policy.headers()))))
         .compose(rows -> audit.record(tx, "subscription_created", id, null, null,
                 new JsonObject().put("target_url", targetUrl).put("signature_scheme", signatureScheme))
             .map(v -> Subscription.from(rows.iterator().next()))));
@@ -93,6 +115,11 @@ public final class SubscriptionRepository {
         + "secret = CASE WHEN NOT " + changesKey + " THEN secret WHEN " + newScheme + " = 'v1a' THEN $15 ELSE $14 END, "
         + "public_key = CASE WHEN NOT " + changesKey + " THEN public_key WHEN " + newScheme + " = 'v1a' THEN $16 END, "
         + "signature_scheme = " + newScheme + ", "
+        + "retry_schedule_ms = CASE WHEN $17 THEN $18 ELSE retry_schedule_ms END, "
+        + "max_attempts = CASE WHEN $19 THEN $20 ELSE max_attempts END, "
+        + "timeout_ms = CASE WHEN $21 THEN $22 ELSE timeout_ms END, "
+        + "headers = CASE WHEN $23 THEN NULL WHEN $24::jsonb IS NULL AND cardinality($25::text[]) = 0 THEN headers "
+        + "  ELSE NULLIF((COALESCE(headers, '{}'::jsonb) || COALESCE($24::jsonb, '{}'::jsonb)) - $25::text[], '{}'::jsonb) END, "
         + "updated_at = now() WHERE id = $1 AND NOT ($11::text IS NOT NULL AND " + newScheme + " = 'v1a') "
         + "RETURNING " + COLUMNS;
     NewKeys keys = p.newKeys() != null ? p.newKeys() : new NewKeys(null, null, null);
@@ -102,6 +129,13 @@ public final class SubscriptionRepository {
         .addInteger(p.rateLimitPerS()).addInteger(p.maxInFlight()).addString(p.status()).addString(p.secret())
         .addOffsetDateTime(previousSecretExpiresAt).addString(p.signatureScheme())
         .addString(keys.v1Secret()).addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey());
+    PolicyPatch policy = p.policy() != null ? p.policy() : PolicyPatch.NONE;
+    args.addBoolean(policy.setRetrySchedule()).addArrayOfLong(millis(policy.retrySchedule()))
+        .addBoolean(policy.setMaxAttempts()).addInteger(policy.maxAttempts())
+        .addBoolean(policy.setTimeout()).addInteger(policy.timeout() == null ? null : (int) policy.timeout().toMillis())
+        .addBoolean(policy.clearHeaders())
+        .addJsonObject(policy.setHeaders() == null ? null : new JsonObject(new HashMap<>(policy.setHeaders())))
+        .addArrayOfString(policy.removeHeaders().toArray(String[]::new));
     return pool.withTransaction(tx -> tx.preparedQuery(sql).execute(args).compose(rows -> {
       Subscription updated = one(rows);
       if (updated == null) {
@@ -112,6 +146,11 @@ public final class SubscriptionRepository {
       if (p.setEvents()) details.put("events", p.events());
       if (p.status() != null) details.put("status", p.status());
       if (p.signatureScheme() != null) details.put("signature_scheme", updated.signatureScheme());
+      if (policy.setRetrySchedule() || policy.setMaxAttempts() || policy.setTimeout()) details.put("policy_changed", true);
+      // names only: header values may be credentials, and the audit log never holds secrets
+      if (policy.clearHeaders() || policy.setHeaders() != null || !policy.removeHeaders().isEmpty()) {
+        details.put("headers", new io.vertx.core.json.JsonArray(updated.policy().headers().keySet().stream().sorted().toList()));
+      }
       if (updated.secret().equals(keys.v1Secret()) || updated.secret().equals(keys.v1aPrivateKey())) {
         details.put("secret_rotated", true);
       }
@@ -184,6 +223,10 @@ public final class SubscriptionRepository {
             ? Future.succeededFuture(false)
             : new AuditRepository().record(client, "subscription_disabled", id, null, null,
                 new JsonObject().put("reason", reason)).map(true));
+  }
+
+  private static Long[] millis(List<Duration> schedule) {
+    return schedule == null ? null : schedule.stream().map(Duration::toMillis).toArray(Long[]::new);
   }
 
   private static List<Subscription> all(RowSet<Row> rows) {
