@@ -2,12 +2,14 @@ package io.hookrelay.api;
 
 import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.delivery.SubscriptionCache;
+import io.hookrelay.ingest.EventTypeCatalogue;
 import io.hookrelay.ingest.IngestBatcher;
 import io.hookrelay.ingest.IngestOutcome;
 import io.hookrelay.metrics.Metrics;
 import io.hookrelay.queue.DeliveryQueue;
 import io.hookrelay.store.Database;
 import io.hookrelay.store.DeliveryRepository;
+import io.hookrelay.store.EventTypeRepository;
 import io.hookrelay.store.MessageRepository;
 import io.hookrelay.store.SubscriptionRepository;
 import io.vertx.core.Future;
@@ -28,8 +30,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API of a node: subscriptions, ingest, status, health. Several instances share the port (one per event
- * loop); each has its own ingest batcher and subscription cache.
+ * The HTTP API of a node: subscriptions, event types, ingest, status, health. Several instances share the port (one per event
+ * loop); each has its own ingest batcher, subscription cache and event-type catalogue.
  */
 public final class HttpApiVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(HttpApiVerticle.class);
@@ -42,6 +44,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private Redis redis;
   private DeliveryQueue queue;
   private SubscriptionCache cache;
+  private EventTypeCatalogue catalogue;
   private HttpServer server;
   private volatile long backlog;
   private long backlogTimer;
@@ -63,11 +66,13 @@ public final class HttpApiVerticle extends VerticleBase {
     SubscriptionRepository subscriptions = new SubscriptionRepository(pool);
     DeliveryRepository deliveries = new DeliveryRepository(pool);
     cache = new SubscriptionCache(vertx, subscriptions);
+    EventTypeRepository eventTypes = new EventTypeRepository(pool);
+    catalogue = new EventTypeCatalogue(vertx, eventTypes);
     IngestBatcher batcher = new IngestBatcher(vertx, new MessageRepository(pool), config.ingestBatchSize(),
         config.ingestBatchDelay().toMillis(), this::enqueue);
 
     StatsRoutes stats = new StatsRoutes(vertx, metrics, deliveries, queue, pool);
-    UiRoutes ui = new UiRoutes();
+    UiRoutes ui = new UiRoutes(eventTypes);
     router = Router.router(vertx);
     IngestRoutes.countResults(router, metrics);
     router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
@@ -76,8 +81,10 @@ public final class HttpApiVerticle extends VerticleBase {
     stats.mountPublic(router);
     ui.mountPublic(router);
     router.route().handler(new ApiKeyAuth(config.apiKeys()));
-    new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue).mount(router);
-    new IngestRoutes(cache, batcher, () -> backlog, config.backlogLimit()).mount(router);
+    new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue, catalogue).mount(router);
+    new IngestRoutes(vertx, cache, catalogue, config.requireKnownEventTypes(), batcher, () -> backlog,
+        config.backlogLimit()).mount(router);
+    new EventTypeRoutes(vertx, eventTypes, config.maxBodyBytes()).mount(router);
     new StatusRoutes(deliveries, queue, pool).mount(router);
     new DeliveryListRoutes(deliveries).mount(router);
     stats.mount(router);
@@ -94,7 +101,7 @@ public final class HttpApiVerticle extends VerticleBase {
         .setMaxHeaderSize(16 * 1024)
         .setCompressionSupported(false)
         .setTcpNoDelay(true));
-    return Future.all(cache.ready(), server.requestHandler(router).listen());
+    return Future.all(cache.ready(), catalogue.ready(), server.requestHandler(router).listen());
   }
 
   /** The routes this instance serves; the OpenAPI test holds them against the document. */
@@ -115,6 +122,7 @@ public final class HttpApiVerticle extends VerticleBase {
     return server.shutdown(Math.max(1, config.shutdownTimeout().toSeconds() / 2), TimeUnit.SECONDS)
         .eventually(() -> Future.join(new ArrayList<>(enqueuing)).timeout(5, TimeUnit.SECONDS))
         .eventually(() -> cache.close())
+        .eventually(() -> catalogue.close())
         .eventually(() -> {
           redis.close();
           return pool.close();

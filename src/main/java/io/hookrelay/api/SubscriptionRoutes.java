@@ -4,6 +4,7 @@ import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.delivery.Signer;
 import io.hookrelay.delivery.SubscriptionCache;
 import io.hookrelay.delivery.TargetGuard;
+import io.hookrelay.ingest.EventTypeCatalogue;
 import io.hookrelay.queue.DeliveryQueue;
 import io.hookrelay.store.DeliveryRepository;
 import io.hookrelay.store.Ids;
@@ -37,10 +38,12 @@ final class SubscriptionRoutes {
   private final SubscriptionRepository subscriptions;
   private final DeliveryRepository deliveries;
   private final DeliveryQueue queue;
+  private final EventTypeCatalogue catalogue;
 
   SubscriptionRoutes(Vertx vertx, HookrelayConfig config, SubscriptionRepository subscriptions,
-      DeliveryRepository deliveries, DeliveryQueue queue) {
+      DeliveryRepository deliveries, DeliveryQueue queue, EventTypeCatalogue catalogue) {
     this.vertx = vertx;
+    this.catalogue = catalogue;
     this.config = config;
     this.subscriptions = subscriptions;
     this.deliveries = deliveries;
@@ -75,7 +78,8 @@ final class SubscriptionRoutes {
     UUID id = Ids.newId();
     Signer.KeyPair pair = Subscription.SCHEME_V1A.equals(scheme) ? Signer.generateKeyPair() : null;
     String actualSecret = pair != null ? pair.privateKey() : secret != null ? secret : Signer.generateSecret();
-    resolvedTarget(targetUrl)
+    knownTypes(events)
+        .compose(v -> resolvedTarget(targetUrl))
         .compose(v -> subscriptions.create(id, targetUrl, scheme, actualSecret, pair == null ? null : pair.publicKey(),
             events, description, rateLimit, maxInFlight != null ? maxInFlight : config.maxInFlight(), policy))
         .onSuccess(s -> {
@@ -94,6 +98,23 @@ final class SubscriptionRoutes {
     return TargetGuard.problemWithResolvedHost(vertx, targetUrl).compose(problem -> problem == null
         ? Future.succeededFuture()
         : Future.failedFuture(ApiError.unprocessable(problem)));
+  }
+
+  /**
+   * When the node requires known event types, every entry of a filter but the wildcards ({@code order.*}, {@code *})
+   * must be in the catalogue; a 422 names those that are not.
+   */
+  private Future<Void> knownTypes(List<String> events) {
+    if (!config.requireKnownEventTypes() || events == null) {
+      return Future.succeededFuture();
+    }
+    return catalogue.catalogue().compose(known -> {
+      List<String> unknown = events.stream().filter(e -> !e.endsWith("*") && !known.containsKey(e)).toList();
+      return unknown.isEmpty() ? Future.succeededFuture() : Future.failedFuture(ApiError.unprocessable(
+          "events: " + String.join(", ", unknown) + (unknown.size() == 1 ? " is" : " are") + " not in the event-type "
+              + "catalogue (/event-types), and this node requires known types (HOOKRELAY_REQUIRE_KNOWN_EVENT_TYPES); "
+              + "wildcards such as order.* are not checked"));
+    });
   }
 
   private void list(RoutingContext ctx) {
@@ -139,7 +160,8 @@ final class SubscriptionRoutes {
         setRateLimit, rateLimit, maxInFlight, Subscription.ENABLED.equals(status) ? null : status, secret, scheme, keys,
         PolicyFields.forPatch(body, config));
     OffsetDateTime overlapUntil = Times.now().plus(config.secretOverlap());
-    resolvedTarget(targetUrl)
+    knownTypes(events)
+        .compose(v -> resolvedTarget(targetUrl))
         .compose(v -> subscriptions.update(id, patch, overlapUntil).recover(PolicyFields::headersOverLimit))
         .compose(updated -> updated == null && secret != null ? refusedSecret(id) : Future.succeededFuture(updated))
         .compose(updated -> updated != null && Subscription.ENABLED.equals(status)
