@@ -16,10 +16,14 @@
       }
       sessionStorage.setItem(STORE, key);
       form.hidden = true;
-      SwaggerUIBundle({
+      var ui = SwaggerUIBundle({
         url: '/openapi.json',
         dom_id: '#swagger-ui',
         deepLinking: true,
+        // Marks the bearer scheme as authorised, so the padlocks show locked and "Try it out" sends the key.
+        onComplete: function () {
+          ui.preauthorizeApiKey('bearerAuth', key);
+        },
         requestInterceptor: function (request) {
           if (!request.headers.Authorization) {
             request.headers.Authorization = 'Bearer ' + key;

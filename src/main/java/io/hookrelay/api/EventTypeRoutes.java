@@ -10,8 +10,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -23,8 +23,10 @@ final class EventTypeRoutes {
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
   static final String NAME_RULE = "1 to 128 letters, digits, '.', '_', ':' or '-'";
   static final int MAX_SCHEMA_BYTES = 256 * 1024;
-  private static final Set<String> WRITABLE = Set.of("name", "description", "schema", "example", "deprecated");
-  private static final Set<String> READ_ONLY = Set.of("created_at", "updated_at");
+  private static final List<String> CREATE_FIELDS = List.of("name", "description", "schema", "example", "deprecated");
+  /** A type is renamed by creating the new name and deleting the old. */
+  private static final List<String> PATCH_FIELDS = List.of("description", "schema", "example", "deprecated");
+  private static final Set<String> READ_ONLY_FIELDS = Set.of("name", "created_at", "updated_at");
 
   private final Vertx vertx;
   private final EventTypeRepository types;
@@ -46,7 +48,7 @@ final class EventTypeRoutes {
 
   private void create(RoutingContext ctx) {
     JsonObject body = Json.object(ctx);
-    onlyKnownFields(body, false);
+    Json.onlyFields(body, CREATE_FIELDS, READ_ONLY_FIELDS);
     Object name = body.getValue("name");
     if (!(name instanceof String n) || !NAME.matcher(n).matches()) {
       throw ApiError.unprocessable("name is required: " + NAME_RULE);
@@ -84,7 +86,7 @@ final class EventTypeRoutes {
   private void patch(RoutingContext ctx) {
     String name = pathName(ctx);
     JsonObject body = Json.object(ctx);
-    onlyKnownFields(body, true);
+    Json.onlyFields(body, PATCH_FIELDS, READ_ONLY_FIELDS);
     var patch = new EventTypeRepository.Patch(body.containsKey("description"), description(body),
         body.containsKey("schema"), schema(body), body.containsKey("example"), example(body),
         body.containsKey("deprecated") ? deprecated(body, false) : null);
@@ -154,27 +156,6 @@ final class EventTypeRoutes {
           ? name.substring(0, 128) + "…" : name) + "' (names are " + NAME_RULE + ")");
     }
     return name;
-  }
-
-  private static void onlyKnownFields(JsonObject body, boolean patching) {
-    Set<String> readOnly = new TreeSet<>();
-    Set<String> unknown = new TreeSet<>();
-    for (String field : body.fieldNames()) {
-      if (READ_ONLY.contains(field) || (patching && field.equals("name"))) {
-        readOnly.add(field);
-      } else if (!WRITABLE.contains(field)) {
-        unknown.add(field);
-      }
-    }
-    if (!readOnly.isEmpty()) {
-      throw ApiError.unprocessable(String.join(", ", readOnly) + (readOnly.size() == 1 ? " is" : " are")
-          + " read-only" + (patching && readOnly.contains("name") ? " (a type is renamed by creating the new name "
-          + "and deleting the old)" : ""));
-    }
-    if (!unknown.isEmpty()) {
-      throw ApiError.unprocessable("unknown field" + (unknown.size() == 1 ? " " : "s ") + String.join(", ", unknown)
-          + ": an event type has name, description, schema, example and deprecated");
-    }
   }
 
   private static String description(JsonObject body) {

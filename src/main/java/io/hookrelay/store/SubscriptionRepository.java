@@ -21,6 +21,12 @@ public final class SubscriptionRepository {
       + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, rate_limit_per_s, max_in_flight, "
       + "retry_schedule_ms, max_attempts, timeout_ms, headers, created_at, updated_at";
 
+  /** Who changed a subscription, as the audit log records it ({@code actor}) and disabled_reason says. */
+  public static final String API = "api";
+  public static final String DASHBOARD = "dashboard";
+  public static final String BREAKER = "circuit_breaker";
+  public static final String RECEIVER = "receiver";
+
   private final Pool pool;
   private final AuditRepository audit = new AuditRepository();
 
@@ -92,22 +98,38 @@ public final class SubscriptionRepository {
   }
 
   /**
-   * Applies a PATCH. A new secret, or a change of scheme, rotates: the old key keeps signing until
-   * {@code previousSecretExpiresAt}. Answers null when there is no such subscription, and also when a secret was
-   * given for a subscription that is (or becomes) v1a, which takes no secret: {@link #find} tells the two apart.
+   * Applies a patch. A new secret, or a change of scheme, rotates: the old key keeps signing until
+   * {@code previousSecretExpiresAt}. A patch that changes nothing leaves the row alone: no new updated_at and no
+   * audit row. Answers the subscription as it now is; null when there is none with this id, and also when a secret
+   * was given for a subscription that is (or becomes) v1a, which takes no secret: {@link #find} tells the two apart.
    */
-  public Future<Subscription> update(UUID id, Patch p, OffsetDateTime previousSecretExpiresAt) {
-    // $11 the secret the user gave, $13 the scheme asked for, $14..$16 the candidate new keys
+  public Future<Subscription> update(UUID id, Patch p, OffsetDateTime previousSecretExpiresAt, String actor) {
+    // $11 the secret the user gave, $13 the scheme asked for, $14..$16 the candidate new keys, $17 disabled_reason
     String changesKey = "($11::text IS NOT NULL OR ($13::text IS NOT NULL AND $13 <> signature_scheme))";
     String newScheme = "COALESCE($13, signature_scheme)";
-    String sql = "UPDATE subscriptions SET "
-        + "target_url = COALESCE($2, target_url), "
-        + "event_types = CASE WHEN $3 THEN $4 ELSE event_types END, "
-        + "description = CASE WHEN $5 THEN $6 ELSE description END, "
-        + "rate_limit_per_s = CASE WHEN $7 THEN $8 ELSE rate_limit_per_s END, "
-        + "max_in_flight = COALESCE($9, max_in_flight), "
-        + "status = COALESCE($10, status), "
-        + "disabled_reason = CASE WHEN $10 = 'disabled' THEN 'disabled through the API' "
+    // Each column's new value, written once: the SET list and the "does anything change" test both come from it.
+    String[][] columns = {
+        {"target_url", "COALESCE($2, target_url)"},
+        {"event_types", "CASE WHEN $3 THEN $4 ELSE event_types END"},
+        {"description", "CASE WHEN $5 THEN $6 ELSE description END"},
+        {"rate_limit_per_s", "CASE WHEN $7 THEN $8 ELSE rate_limit_per_s END"},
+        {"max_in_flight", "COALESCE($9, max_in_flight)"},
+        {"status", "COALESCE($10, status)"},
+        // $18..$26 the delivery policy; headers merge ($24 added or replaced, $25 removed, $23 clears them all)
+        {"retry_schedule_ms", "CASE WHEN $18 THEN $19 ELSE retry_schedule_ms END"},
+        {"max_attempts", "CASE WHEN $20 THEN $21 ELSE max_attempts END"},
+        {"timeout_ms", "CASE WHEN $22 THEN $23 ELSE timeout_ms END"},
+        {"headers", "CASE WHEN $24 THEN NULL WHEN $25::jsonb IS NULL AND cardinality($26::text[]) = 0 THEN headers "
+            + "ELSE NULLIF((COALESCE(headers, '{}'::jsonb) || COALESCE($25::jsonb, '{}'::jsonb)) - $26::text[], "
+            + "'{}'::jsonb) END"}};
+    StringBuilder set = new StringBuilder();
+    StringBuilder changes = new StringBuilder(changesKey);
+    for (String[] c : columns) {
+      set.append(c[0]).append(" = ").append(c[1]).append(", ");
+      changes.append(" OR ").append(c[0]).append(" IS DISTINCT FROM ").append(c[1]);
+    }
+    String sql = "UPDATE subscriptions SET " + set
+        + "disabled_reason = CASE WHEN $10 = 'disabled' AND status <> 'disabled' THEN $17 "
         + "  WHEN $10 = 'enabled' THEN NULL ELSE disabled_reason END, "
         + "consecutive_failures = CASE WHEN $10 = 'enabled' THEN 0 ELSE consecutive_failures END, "
         + "previous_secret = CASE WHEN " + changesKey + " THEN secret ELSE previous_secret END, "
@@ -115,20 +137,16 @@ public final class SubscriptionRepository {
         + "secret = CASE WHEN NOT " + changesKey + " THEN secret WHEN " + newScheme + " = 'v1a' THEN $15 ELSE $14 END, "
         + "public_key = CASE WHEN NOT " + changesKey + " THEN public_key WHEN " + newScheme + " = 'v1a' THEN $16 END, "
         + "signature_scheme = " + newScheme + ", "
-        + "retry_schedule_ms = CASE WHEN $17 THEN $18 ELSE retry_schedule_ms END, "
-        + "max_attempts = CASE WHEN $19 THEN $20 ELSE max_attempts END, "
-        + "timeout_ms = CASE WHEN $21 THEN $22 ELSE timeout_ms END, "
-        + "headers = CASE WHEN $23 THEN NULL WHEN $24::jsonb IS NULL AND cardinality($25::text[]) = 0 THEN headers "
-        + "  ELSE NULLIF((COALESCE(headers, '{}'::jsonb) || COALESCE($24::jsonb, '{}'::jsonb)) - $25::text[], '{}'::jsonb) END, "
         + "updated_at = now() WHERE id = $1 AND NOT ($11::text IS NOT NULL AND " + newScheme + " = 'v1a') "
-        + "RETURNING " + COLUMNS;
+        + "AND (" + changes + ") RETURNING " + COLUMNS;
     NewKeys keys = p.newKeys() != null ? p.newKeys() : new NewKeys(null, null, null);
     Tuple args = Tuple.tuple().addUUID(id).addString(p.targetUrl()).addBoolean(p.setEvents())
         .addArrayOfString(p.events() == null ? null : p.events().toArray(String[]::new))
         .addBoolean(p.setDescription()).addString(p.description()).addBoolean(p.setRateLimit())
         .addInteger(p.rateLimitPerS()).addInteger(p.maxInFlight()).addString(p.status()).addString(p.secret())
         .addOffsetDateTime(previousSecretExpiresAt).addString(p.signatureScheme())
-        .addString(keys.v1Secret()).addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey());
+        .addString(keys.v1Secret()).addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey())
+        .addString(disabledReason(actor));
     PolicyPatch policy = p.policy() != null ? p.policy() : PolicyPatch.NONE;
     args.addBoolean(policy.setRetrySchedule()).addArrayOfLong(millis(policy.retrySchedule()))
         .addBoolean(policy.setMaxAttempts()).addInteger(policy.maxAttempts())
@@ -139,11 +157,18 @@ public final class SubscriptionRepository {
     return pool.withTransaction(tx -> tx.preparedQuery(sql).execute(args).compose(rows -> {
       Subscription updated = one(rows);
       if (updated == null) {
-        return Future.succeededFuture(null);
+        // Nothing changed, no such subscription, or a secret for a v1a one: either way there is nothing to record.
+        return tx.preparedQuery("SELECT " + COLUMNS + " FROM subscriptions WHERE id = $1").execute(Tuple.of(id))
+            .map(SubscriptionRepository::one)
+            .map(existing -> existing != null && p.secret() != null && Subscription.SCHEME_V1A.equals(
+                p.signatureScheme() != null ? p.signatureScheme() : existing.signatureScheme()) ? null : existing);
       }
-      JsonObject details = new JsonObject();
+      JsonObject details = new JsonObject().put("actor", actor);
       if (p.targetUrl() != null) details.put("target_url", p.targetUrl());
       if (p.setEvents()) details.put("events", p.events());
+      if (p.setDescription()) details.put("description_changed", true);
+      if (p.setRateLimit()) details.put("rate_limit_per_s", p.rateLimitPerS());
+      if (p.maxInFlight() != null) details.put("max_in_flight", p.maxInFlight());
       if (p.status() != null) details.put("status", p.status());
       if (p.signatureScheme() != null) details.put("signature_scheme", updated.signatureScheme());
       if (policy.setRetrySchedule() || policy.setMaxAttempts() || policy.setTimeout()) details.put("policy_changed", true);
@@ -158,11 +183,16 @@ public final class SubscriptionRepository {
     }));
   }
 
-  public Future<Boolean> delete(UUID id) {
+  private static String disabledReason(String actor) {
+    return DASHBOARD.equals(actor) ? "disabled from the dashboard" : "disabled through the API";
+  }
+
+  public Future<Boolean> delete(UUID id, String actor) {
     return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM subscriptions WHERE id = $1").execute(Tuple.of(id))
         .compose(rows -> rows.rowCount() == 0
             ? Future.succeededFuture(false)
-            : audit.record(tx, "subscription_deleted", id, null, null, new JsonObject()).map(true)));
+            : audit.record(tx, "subscription_deleted", id, null, null, new JsonObject().put("actor", actor))
+                .map(true)));
   }
 
   /**
@@ -187,7 +217,7 @@ public final class SubscriptionRepository {
   }
 
   /** Enables a subscription and turns its held deliveries back into pending ones; returns their ids to enqueue. */
-  public Future<EnableResult> enable(UUID id) {
+  public Future<EnableResult> enable(UUID id, String actor) {
     return pool.withTransaction(tx -> tx.preparedQuery("UPDATE subscriptions SET status = 'enabled', disabled_reason = NULL, "
             + "consecutive_failures = 0, updated_at = now() WHERE id = $1 RETURNING " + COLUMNS)
         .execute(Tuple.of(id))
@@ -203,7 +233,7 @@ public final class SubscriptionRepository {
                 List<UUID> ids = new ArrayList<>();
                 resumed.forEach(r -> ids.add(r.getUUID(0)));
                 return audit.record(tx, "subscription_enabled", id, null, null,
-                        new JsonObject().put("resumed_deliveries", ids.size()))
+                        new JsonObject().put("actor", actor).put("resumed_deliveries", ids.size()))
                     .map(new EnableResult(s, ids));
               });
         }));
@@ -222,7 +252,8 @@ public final class SubscriptionRepository {
         .compose(rows -> rows.rowCount() == 0
             ? Future.succeededFuture(false)
             : new AuditRepository().record(client, "subscription_disabled", id, null, null,
-                new JsonObject().put("reason", reason)).map(true));
+                new JsonObject().put("actor", reason.startsWith("circuit breaker") ? BREAKER : RECEIVER)
+                    .put("reason", reason)).map(true));
   }
 
   private static Long[] millis(List<Duration> schedule) {

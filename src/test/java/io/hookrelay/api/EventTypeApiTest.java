@@ -120,12 +120,12 @@ class EventTypeApiTest {
   void unknownAndReadOnlyFieldsAre422NamingThem() {
     String name = unique("fields");
     assertError(node.post("/event-types", new JsonObject().put("name", name).put("colour", "red").put("size", 1)),
-        422, "validation_failed", "unknown fields colour, size");
+        422, "validation_failed", "unknown field(s) colour, size");
     assertError(node.post("/event-types", new JsonObject().put("name", name).put("created_at", "2026-01-01T00:00:00Z")),
-        422, "validation_failed", "created_at is read-only");
+        422, "validation_failed", "read-only field(s) created_at");
     createType(node, new JsonObject().put("name", name));
     assertError(node.patch("/event-types/" + name, new JsonObject().put("name", "renamed")), 422, "validation_failed",
-        "name is read-only");
+        "read-only field(s) name");
     assertError(node.patch("/event-types/" + name, new JsonObject().put("deprecated", "yes")), 422, "validation_failed",
         "deprecated must be true or false");
   }
