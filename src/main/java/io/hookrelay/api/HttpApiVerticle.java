@@ -3,6 +3,7 @@ package io.hookrelay.api;
 import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.delivery.SubscriptionCache;
 import io.hookrelay.ingest.EventTypeCatalogue;
+import io.hookrelay.delivery.TargetResolver;
 import io.hookrelay.ingest.IngestBatcher;
 import io.hookrelay.ingest.IngestOutcome;
 import io.hookrelay.metrics.Metrics;
@@ -12,6 +13,7 @@ import io.hookrelay.store.DeliveryRepository;
 import io.hookrelay.store.EventTypeRepository;
 import io.hookrelay.store.MessageRepository;
 import io.hookrelay.store.SubscriptionRepository;
+import io.hookrelay.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -39,12 +41,14 @@ public final class HttpApiVerticle extends VerticleBase {
 
   private final HookrelayConfig config;
   private final Metrics metrics;
+  private final Tracing tracing;
   private Router router;
   private Pool pool;
   private Redis redis;
   private DeliveryQueue queue;
   private SubscriptionCache cache;
   private EventTypeCatalogue catalogue;
+  private TargetResolver resolver;
   private HttpServer server;
   private volatile long backlog;
   private long backlogTimer;
@@ -54,8 +58,13 @@ public final class HttpApiVerticle extends VerticleBase {
   private final Set<Future<Void>> enqueuing = new HashSet<>();
 
   public HttpApiVerticle(HookrelayConfig config, Metrics metrics) {
+    this(config, metrics, Tracing.OFF);
+  }
+
+  public HttpApiVerticle(HookrelayConfig config, Metrics metrics, Tracing tracing) {
     this.config = config;
     this.metrics = metrics;
+    this.tracing = tracing;
   }
 
   @Override
@@ -75,15 +84,17 @@ public final class HttpApiVerticle extends VerticleBase {
     UiRoutes ui = new UiRoutes(eventTypes);
     router = Router.router(vertx);
     IngestRoutes.countResults(router, metrics);
+    IngestRoutes.traceRequests(router, tracing);
     router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     router.route().failureHandler(Errors::handle);
     new HealthRoutes(pool, redis).mount(router);
     stats.mountPublic(router);
     ui.mountPublic(router);
     router.route().handler(new ApiKeyAuth(config.apiKeys()));
-    new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue, catalogue).mount(router);
+    resolver = new TargetResolver(vertx, config);
+    new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue, resolver, catalogue).mount(router);
     new IngestRoutes(vertx, cache, catalogue, config.requireKnownEventTypes(), batcher, () -> backlog,
-        config.backlogLimit()).mount(router);
+        config.backlogLimit(), tracing).mount(router);
     new EventTypeRoutes(vertx, eventTypes, config.maxBodyBytes()).mount(router);
     new StatusRoutes(deliveries, queue, pool).mount(router);
     new DeliveryListRoutes(deliveries).mount(router);
@@ -123,7 +134,10 @@ public final class HttpApiVerticle extends VerticleBase {
     // Then let enqueues of committed webhooks finish, so that a stop right after a 202 does not leave them to recovery.
     return server.shutdown(Math.max(1, config.shutdownTimeout().toSeconds() / 2), TimeUnit.SECONDS)
         .eventually(() -> Future.join(new ArrayList<>(enqueuing)).timeout(5, TimeUnit.SECONDS))
-        .eventually(() -> cache.close())
+        .eventually(() -> {
+          resolver.close();
+          return cache.close();
+        })
         .eventually(() -> catalogue.close())
         .eventually(() -> {
           redis.close();

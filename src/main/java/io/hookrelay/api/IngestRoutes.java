@@ -10,6 +10,8 @@ import io.hookrelay.ingest.PayloadSchemas;
 import io.hookrelay.metrics.Metrics;
 import io.hookrelay.store.EventFilter;
 import io.hookrelay.store.Subscription;
+import io.hookrelay.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -34,10 +36,12 @@ import org.slf4j.LoggerFactory;
 final class IngestRoutes {
   private static final Logger log = LoggerFactory.getLogger(IngestRoutes.class);
   static final int MAX_HEADER_VALUE = 256;
+  private static final int MAX_ORDERING_KEY = 256;
   private static final String EVENTS_SCOPE = "events";
+  private static final String SPAN = "hookrelay.ingest.span";
 
   /**
-   * Payloads up to this size are checked against their schema on the event loop (well under a millisecond, see
+   * Payloads up to this size are checked against their schema on the event loop (tens of microseconds, see
    * BENCHMARKS.md); larger ones, up to the 1 MiB body limit, on the worker pool.
    */
   static final int INLINE_SCHEMA_CHECK_BYTES = 64 * 1024;
@@ -49,16 +53,42 @@ final class IngestRoutes {
   private final IngestBatcher batcher;
   private final LongSupplier backlog;
   private final long backlogLimit;
+  private final Tracing tracing;
 
   IngestRoutes(Vertx vertx, SubscriptionCache subscriptions, EventTypeCatalogue catalogue, boolean requireKnownTypes,
-      IngestBatcher batcher, LongSupplier backlog, long backlogLimit) {
+      IngestBatcher batcher, LongSupplier backlog, long backlogLimit, Tracing tracing) {
     this.vertx = vertx;
-    this.subscriptions = subscriptions;
     this.catalogue = catalogue;
     this.requireKnownTypes = requireKnownTypes;
+    this.subscriptions = subscriptions;
     this.batcher = batcher;
     this.backlog = backlog;
     this.backlogLimit = backlogLimit;
+    this.tracing = tracing;
+  }
+
+  /**
+   * When tracing is on, every ingest request gets a server span, ended with its answer (those refused before a
+   * handler ran too); when off, nothing is mounted. Mount it ahead of the body handler and the key check.
+   */
+  static void traceRequests(Router router, Tracing tracing) {
+    if (!tracing.enabled()) {
+      return;
+    }
+    for (String route : List.of("/ingest/:id", "/events")) {
+      String name = route.equals("/events") ? "/events" : "/ingest/{subscription_id}";
+      router.post(route).handler(ctx -> {
+        Span span = tracing.startIngest("POST", name, ctx.request().path(), ctx.request()::getHeader);
+        ctx.put(SPAN, span);
+        ctx.addEndHandler(v -> Tracing.endIngest(span, ctx.response().getStatusCode()));
+        ctx.next();
+      });
+    }
+  }
+
+  /** The request's span, or null when tracing is off (without touching the context's data map then). */
+  private Span span(RoutingContext ctx) {
+    return tracing.enabled() ? ctx.get(SPAN) : null;
   }
 
   /**
@@ -99,6 +129,7 @@ final class IngestRoutes {
       throw ApiError.unprocessable("X-Event-Type must be " + EventFilter.EVENT_TYPE_RULE);
     }
     String key = header(ctx, "idempotency-key");
+    String orderingKey = orderingKey(header(ctx, "x-ordering-key"), "X-Ordering-Key");
     checkedType(eventType, "X-Event-Type", payload).compose(v -> subscriptions.get(id)).onComplete(ar -> {
       if (ar.failed()) {
         if (ar.cause() instanceof ApiError refused) {
@@ -114,8 +145,13 @@ final class IngestRoutes {
         return;
       }
       String status = !s.wants(eventType) ? "filtered" : s.enabled() ? "pending" : "held";
+      Span span = span(ctx);
+      if (span != null) {
+        span.setAttribute(Tracing.SUBSCRIPTION_ID, id.toString());
+      }
       IngestCommand command = new IngestCommand(eventType, payload, id.toString(), key,
-          List.of(new IngestCommand.Target(id, status)));
+          List.of(new IngestCommand.Target(id, status, s.orderingKeyFor(orderingKey))),
+          span == null ? null : Tracing.traceparent(span));
       batcher.submit(command).onComplete(result -> {
         if (result.failed()) {
           fail(ctx, result.cause());
@@ -123,6 +159,9 @@ final class IngestRoutes {
         }
         IngestOutcome outcome = result.result();
         IngestOutcome.Delivery d = outcome.deliveries().isEmpty() ? null : outcome.deliveries().get(0);
+        if (span != null && d != null) {
+          span.setAttribute(Tracing.WEBHOOK_ID, d.webhookId().toString());
+        }
         JsonObject body = new JsonObject().put("webhook_id", d == null ? null : d.webhookId().toString());
         // A repeat answers as the first request did: its stored status has moved on since, except 'filtered'.
         boolean repeat = outcome.kind() != IngestOutcome.Kind.CREATED;
@@ -153,6 +192,11 @@ final class IngestRoutes {
       throw ApiError.unprocessable("event_id must be a string of 1 to " + MAX_HEADER_VALUE + " characters");
     }
     Json.storable("event_id", (String) eventId, 422);
+    Object ordering = envelope.getValue("ordering_key");
+    if (ordering != null && !(ordering instanceof String)) {
+      throw ApiError.unprocessable("ordering_key must be a string");
+    }
+    String orderingKey = orderingKey((String) ordering, "ordering_key");
     String headerKey = header(ctx, "idempotency-key");
     String key = headerKey != null ? headerKey : (String) eventId;
     Buffer bytes = payload instanceof JsonObject o ? o.toBuffer() : ((JsonArray) payload).toBuffer();
@@ -168,18 +212,24 @@ final class IngestRoutes {
       List<IngestCommand.Target> targets = new ArrayList<>();
       for (Subscription s : ar.result()) {
         if (s.wants(eventType)) {
-          targets.add(new IngestCommand.Target(s.id(), s.enabled() ? "pending" : "held"));
+          targets.add(new IngestCommand.Target(s.id(), s.enabled() ? "pending" : "held", s.orderingKeyFor(orderingKey)));
         }
       }
-      batcher.submit(new IngestCommand(eventType, bytes, EVENTS_SCOPE, key, targets)).onComplete(result -> {
+      Span span = span(ctx);
+      String traceparent = span == null ? null : Tracing.traceparent(span);
+      batcher.submit(new IngestCommand(eventType, bytes, EVENTS_SCOPE, key, targets, traceparent)).onComplete(result -> {
         if (result.failed()) {
           fail(ctx, result.cause());
           return;
         }
         IngestOutcome outcome = result.result();
         // Sorted, so that a duplicate (read back from the database) answers exactly what the first request did.
-        JsonArray ids = new JsonArray(outcome.deliveries().stream().map(d -> d.webhookId().toString()).sorted()
-            .collect(java.util.stream.Collectors.toList()));
+        List<String> sorted = outcome.deliveries().stream().map(d -> d.webhookId().toString()).sorted()
+            .collect(java.util.stream.Collectors.toList());
+        JsonArray ids = new JsonArray(sorted);
+        if (span != null) {
+          span.setAttribute(Tracing.WEBHOOK_IDS, sorted);
+        }
         answer(ctx, outcome, new JsonObject()
             .put("event_id", key != null ? key : outcome.messageId().toString())
             .put("webhook_ids", ids));
@@ -224,7 +274,7 @@ final class IngestRoutes {
       Buffer payload = io.vertx.core.json.Json.encodeToBuffer(known.type().example());
       String status = s.enabled() ? "pending" : "held";
       batcher.submit(new IngestCommand(eventType, payload, id.toString(), null,
-          List.of(new IngestCommand.Target(id, status)))).onComplete(result -> {
+          List.of(new IngestCommand.Target(id, status, s.orderingKeyFor(null))), null)).onComplete(result -> {
             if (result.failed()) {
               fail(ctx, result.cause());
               return;
@@ -267,6 +317,18 @@ final class IngestRoutes {
           : Future.failedFuture(new ApiError(422, "schema_violation", "the payload does not meet the schema of "
               + "event type '" + eventType + "': " + v.describe())));
     });
+  }
+
+  /** An ordering key as given, checked: at most 256 characters, none of them a control character. */
+  private static String orderingKey(String value, String field) {
+    if (value == null) {
+      return null;
+    }
+    if (value.isEmpty() || value.length() > MAX_ORDERING_KEY || value.chars().anyMatch(Character::isISOControl)) {
+      throw ApiError.unprocessable(field + " must be 1 to " + MAX_ORDERING_KEY
+          + " characters, none of them a control character");
+    }
+    return value;
   }
 
   private static void answer(RoutingContext ctx, IngestOutcome outcome, JsonObject body) {

@@ -3,6 +3,7 @@ package io.hookrelay.recovery;
 import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.queue.DeliveryQueue;
 import io.hookrelay.store.Database;
+import io.hookrelay.store.DeliveryRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Command;
@@ -29,9 +30,11 @@ public final class RecoveryVerticle extends VerticleBase {
   private static final int PAGE = 1000;
   /** Entries in the stream, or retries due within a minute, above which the sweep waits for the backlog to go. */
   private static final long BACKLOG = 10_000;
-  private static final String DUE = "SELECT id, subscription_id, status, next_attempt_at FROM deliveries "
+  // Deliveries that an earlier one of their ordering key holds back are not due: that one queues them as it ends.
+  private static final String DUE = "SELECT id, subscription_id, status, next_attempt_at FROM deliveries d "
       + "WHERE ((status IN ('pending', 'retrying') AND next_attempt_at < $1) "
-      + "OR (status = 'delivering' AND lease_until < now())) AND id > $2 ORDER BY id LIMIT $3";
+      + "OR (status = 'delivering' AND lease_until < now())) AND id > $2 AND " + DeliveryRepository.NOT_HELD_BACK
+      + " ORDER BY id LIMIT $3";
   private static final String ALL_OPEN = "SELECT id, subscription_id, status, next_attempt_at FROM deliveries "
       + "WHERE status IN ('pending', 'retrying', 'delivering') AND id > $1 ORDER BY id LIMIT $2";
 

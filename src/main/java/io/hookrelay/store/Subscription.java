@@ -32,7 +32,10 @@ public record Subscription(
     int maxInFlight,
     SubscriptionPolicy policy,
     OffsetDateTime createdAt,
-    OffsetDateTime updatedAt) {
+    OffsetDateTime updatedAt,
+    ClientCertificate clientCertificate,
+    String ordering,
+    String orderingOnFailure) {
 
   public static final String ENABLED = "enabled";
   public static final String DISABLED = "disabled";
@@ -42,8 +45,27 @@ public record Subscription(
   public static final String SCHEME_V1A = "v1a";
   public static final List<String> SIGNATURE_SCHEMES = List.of(SCHEME_V1, SCHEME_V1A);
 
+  /** Deliveries in no particular order (the default). */
+  public static final String ORDERING_NONE = "none";
+  /** For one ordering key, webhook n+1 is not attempted before webhook n has ended. */
+  public static final String ORDERING_PER_KEY = "per_key";
+  public static final List<String> ORDERINGS = List.of(ORDERING_NONE, ORDERING_PER_KEY);
+  /** A delivery of an ordered key that failed for good: recorded, and the key moves on. */
+  public static final String ON_FAILURE_SKIP = "skip";
+  /** A delivery of an ordered key that failed for good holds the key until it is retried or dismissed. */
+  public static final String ON_FAILURE_BLOCK = "block";
+  public static final List<String> ON_FAILURES = List.of(ON_FAILURE_SKIP, ON_FAILURE_BLOCK);
+
   public boolean enabled() {
     return ENABLED.equals(status);
+  }
+
+  /** The ordering key a webhook gets here: none when this subscription is unordered; without a key, one stream. */
+  public String orderingKeyFor(String given) {
+    if (!ORDERING_PER_KEY.equals(ordering)) {
+      return null;
+    }
+    return given == null ? "" : given;
   }
 
   /** Whether this subscription wants an event of the given type; a filter entry may end in '*' to match a prefix. */
@@ -78,7 +100,12 @@ public record Subscription(
         row.getInteger("max_in_flight"),
         policy(row),
         row.getOffsetDateTime("created_at"),
-        row.getOffsetDateTime("updated_at"));
+        row.getOffsetDateTime("updated_at"),
+        row.getString("client_cert_pem") == null ? null : new ClientCertificate(row.getString("client_cert_pem"),
+            row.getString("client_key_pem"), row.getString("client_cert_subject"),
+            row.getString("client_cert_sha256"), row.getOffsetDateTime("client_cert_not_after")),
+        row.getString("ordering"),
+        row.getString("ordering_on_failure"));
   }
 
   private static SubscriptionPolicy policy(Row row) {
@@ -97,8 +124,8 @@ public record Subscription(
   }
 
   /**
-   * The public view: never the secret nor a private key (the v1a public key is no secret and receivers need it);
-   * header values masked.
+   * The public view: never the secret, a private key, nor the client certificate's key (the v1a public key is no
+   * secret and receivers need it); header values masked.
    */
   public JsonObject toJson() {
     JsonObject view = new JsonObject()
@@ -112,10 +139,13 @@ public record Subscription(
         .put("disabled_reason", disabledReason)
         .put("consecutive_failures", consecutiveFailures)
         .put("rate_limit_per_s", rateLimitPerS)
-        .put("max_in_flight", maxInFlight);
+        .put("max_in_flight", maxInFlight)
+        .put("ordering", ordering)
+        .put("ordering_on_failure", orderingOnFailure);
     policy.putInto(view);
     return view
         .put("created_at", Times.iso(createdAt))
-        .put("updated_at", Times.iso(updatedAt));
+        .put("updated_at", Times.iso(updatedAt))
+        .put("client_certificate", clientCertificate == null ? null : clientCertificate.toJson());
   }
 }

@@ -18,8 +18,10 @@ import java.util.UUID;
 /** The subscriptions table: CRUD, secret rotation, and the circuit breaker's enable/disable. */
 public final class SubscriptionRepository {
   private static final String COLUMNS = "id, target_url, secret, previous_secret, previous_secret_expires_at, "
-      + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, rate_limit_per_s, max_in_flight, "
-      + "retry_schedule_ms, max_attempts, timeout_ms, headers, created_at, updated_at";
+      + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, "
+      + "rate_limit_per_s, max_in_flight, created_at, updated_at, "
+      + "client_cert_pem, client_key_pem, client_cert_subject, client_cert_sha256, client_cert_not_after, ordering, ordering_on_failure, "
+      + "retry_schedule_ms, max_attempts, timeout_ms, headers";
 
   /** Who changed a subscription, as the audit log records it ({@code actor}) and disabled_reason says. */
   public static final String API = "api";
@@ -40,7 +42,9 @@ public final class SubscriptionRepository {
    */
   public record Patch(String targetUrl, boolean setEvents, List<String> events, boolean setDescription,
       String description, boolean setRateLimit, Integer rateLimitPerS, Integer maxInFlight, String status,
-      String secret, String signatureScheme, NewKeys newKeys, PolicyPatch policy) {}
+      String secret, String signatureScheme, NewKeys newKeys, boolean setClientCertificate,
+      ClientCertificate clientCertificate, String ordering, String orderingOnFailure,
+      PolicyPatch policy) {}
 
   /**
    * What a PATCH does to the delivery policy: each {@code set…} flag replaces its value (null: back to the node's
@@ -64,17 +68,24 @@ public final class SubscriptionRepository {
 
   /** Creates a subscription; for v1a, {@code secret} is the "whsk_" private key and {@code publicKey} its "whpk_". */
   public Future<Subscription> create(UUID id, String targetUrl, String signatureScheme, String secret, String publicKey,
-      List<String> events, String description, Integer rateLimitPerS, int maxInFlight, SubscriptionPolicy policy) {
+      List<String> events, String description, Integer rateLimitPerS, int maxInFlight,
+      ClientCertificate clientCertificate, String ordering, String orderingOnFailure, SubscriptionPolicy policy) {
+    Tuple args = Tuple.tuple().addUUID(id).addString(targetUrl).addString(signatureScheme).addString(secret)
+        .addString(publicKey).addArrayOfString(events == null ? null : events.toArray(String[]::new))
+        .addString(description).addInteger(rateLimitPerS).addInteger(maxInFlight);
+    addClientCertificate(args, clientCertificate);
+    args.addString(ordering).addString(orderingOnFailure)
+        .addArrayOfLong(millis(policy.retrySchedule())).addInteger(policy.maxAttempts())
+        .addInteger(policy.timeout() == null ? null : (int) policy.timeout().toMillis())
+        .addJsonObject(policy.headers().isEmpty() ? null : new JsonObject(new HashMap<>(policy.headers())));
     return pool.withTransaction(tx -> tx.preparedQuery(
             "INSERT INTO subscriptions (id, target_url, signature_scheme, secret, public_key, event_types, description, "
-                + "rate_limit_per_s, max_in_flight, retry_schedule_ms, max_attempts, timeout_ms, headers) "
-                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING " + COLUMNS)
-        .execute(Tuple.tuple().addUUID(id).addString(targetUrl).addString(signatureScheme).addString(secret)
-            .addString(publicKey).addArrayOfString(events == null ? null : events.toArray(String[]::new))
-            .addString(description).addInteger(rateLimitPerS).addInteger(maxInFlight)
-            .addArrayOfLong(millis(policy.retrySchedule())).addInteger(policy.maxAttempts())
-            .addInteger(policy.timeout() == null ? null : (int) policy.timeout().toMillis())
-            .addJsonObject(policy.headers().isEmpty() ? null : new JsonObject(new HashMap<>(policy.headers()))))
+                + "rate_limit_per_s, max_in_flight, client_cert_pem, client_key_pem, client_cert_subject, "
+                + "client_cert_sha256, client_cert_not_after, ordering, ordering_on_failure, "
+                + "retry_schedule_ms, max_attempts, timeout_ms, headers) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) "
+                + "RETURNING " + COLUMNS)
+        .execute(args)
         .compose(rows -> audit.record(tx, "subscription_created", id, null, null,
                 new JsonObject().put("target_url", targetUrl).put("signature_scheme", signatureScheme))
             .map(v -> Subscription.from(rows.iterator().next()))));
@@ -104,7 +115,8 @@ public final class SubscriptionRepository {
    * was given for a subscription that is (or becomes) v1a, which takes no secret: {@link #find} tells the two apart.
    */
   public Future<Subscription> update(UUID id, Patch p, OffsetDateTime previousSecretExpiresAt, String actor) {
-    // $11 the secret the user gave, $13 the scheme asked for, $14..$16 the candidate new keys, $17 disabled_reason
+    // $11 the secret the user gave, $13 the scheme asked for, $14..$16 the candidate new keys, $17 disabled_reason,
+    // $18 whether the client certificate is set (or removed), $19..$23 its columns, $24 and $25 the ordering settings
     String changesKey = "($11::text IS NOT NULL OR ($13::text IS NOT NULL AND $13 <> signature_scheme))";
     String newScheme = "COALESCE($13, signature_scheme)";
     // Each column's new value, written once: the SET list and the "does anything change" test both come from it.
@@ -115,12 +127,19 @@ public final class SubscriptionRepository {
         {"rate_limit_per_s", "CASE WHEN $7 THEN $8 ELSE rate_limit_per_s END"},
         {"max_in_flight", "COALESCE($9, max_in_flight)"},
         {"status", "COALESCE($10, status)"},
-        // $18..$26 the delivery policy; headers merge ($24 added or replaced, $25 removed, $23 clears them all)
-        {"retry_schedule_ms", "CASE WHEN $18 THEN $19 ELSE retry_schedule_ms END"},
-        {"max_attempts", "CASE WHEN $20 THEN $21 ELSE max_attempts END"},
-        {"timeout_ms", "CASE WHEN $22 THEN $23 ELSE timeout_ms END"},
-        {"headers", "CASE WHEN $24 THEN NULL WHEN $25::jsonb IS NULL AND cardinality($26::text[]) = 0 THEN headers "
-            + "ELSE NULLIF((COALESCE(headers, '{}'::jsonb) || COALESCE($25::jsonb, '{}'::jsonb)) - $26::text[], "
+        {"client_cert_pem", "CASE WHEN $18 THEN $19 ELSE client_cert_pem END"},
+        {"client_key_pem", "CASE WHEN $18 THEN $20 ELSE client_key_pem END"},
+        {"client_cert_subject", "CASE WHEN $18 THEN $21 ELSE client_cert_subject END"},
+        {"client_cert_sha256", "CASE WHEN $18 THEN $22 ELSE client_cert_sha256 END"},
+        {"client_cert_not_after", "CASE WHEN $18 THEN $23 ELSE client_cert_not_after END"},
+        {"ordering", "COALESCE($24, ordering)"},
+        {"ordering_on_failure", "COALESCE($25, ordering_on_failure)"},
+        // $26..$34 the delivery policy; headers merge ($33 added or replaced, $34 removed, $32 clears them all)
+        {"retry_schedule_ms", "CASE WHEN $26 THEN $27 ELSE retry_schedule_ms END"},
+        {"max_attempts", "CASE WHEN $28 THEN $29 ELSE max_attempts END"},
+        {"timeout_ms", "CASE WHEN $30 THEN $31 ELSE timeout_ms END"},
+        {"headers", "CASE WHEN $32 THEN NULL WHEN $33::jsonb IS NULL AND cardinality($34::text[]) = 0 THEN headers "
+            + "ELSE NULLIF((COALESCE(headers, '{}'::jsonb) || COALESCE($33::jsonb, '{}'::jsonb)) - $34::text[], "
             + "'{}'::jsonb) END"}};
     StringBuilder set = new StringBuilder();
     StringBuilder changes = new StringBuilder(changesKey);
@@ -146,7 +165,9 @@ public final class SubscriptionRepository {
         .addInteger(p.rateLimitPerS()).addInteger(p.maxInFlight()).addString(p.status()).addString(p.secret())
         .addOffsetDateTime(previousSecretExpiresAt).addString(p.signatureScheme())
         .addString(keys.v1Secret()).addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey())
-        .addString(disabledReason(actor));
+        .addString(disabledReason(actor)).addBoolean(p.setClientCertificate());
+    addClientCertificate(args, p.clientCertificate());
+    args.addString(p.ordering()).addString(p.orderingOnFailure());
     PolicyPatch policy = p.policy() != null ? p.policy() : PolicyPatch.NONE;
     args.addBoolean(policy.setRetrySchedule()).addArrayOfLong(millis(policy.retrySchedule()))
         .addBoolean(policy.setMaxAttempts()).addInteger(policy.maxAttempts())
@@ -170,7 +191,12 @@ public final class SubscriptionRepository {
       if (p.setRateLimit()) details.put("rate_limit_per_s", p.rateLimitPerS());
       if (p.maxInFlight() != null) details.put("max_in_flight", p.maxInFlight());
       if (p.status() != null) details.put("status", p.status());
+      if (p.ordering() != null) details.put("ordering", p.ordering());
+      if (p.orderingOnFailure() != null) details.put("ordering_on_failure", p.orderingOnFailure());
       if (p.signatureScheme() != null) details.put("signature_scheme", updated.signatureScheme());
+      if (p.setClientCertificate()) {
+        details.put("client_certificate", p.clientCertificate() == null ? null : p.clientCertificate().fingerprint());
+      }
       if (policy.setRetrySchedule() || policy.setMaxAttempts() || policy.setTimeout()) details.put("policy_changed", true);
       // names only: header values may be credentials, and the audit log never holds secrets
       if (policy.clearHeaders() || policy.setHeaders() != null || !policy.removeHeaders().isEmpty()) {
@@ -181,6 +207,13 @@ public final class SubscriptionRepository {
       }
       return audit.record(tx, "subscription_updated", id, null, null, details).map(updated);
     }));
+  }
+
+  /** The five client certificate columns, in table order; all null when there is none. */
+  private static void addClientCertificate(Tuple args, ClientCertificate c) {
+    args.addString(c == null ? null : c.certPem()).addString(c == null ? null : c.keyPem())
+        .addString(c == null ? null : c.subject()).addString(c == null ? null : c.fingerprint())
+        .addOffsetDateTime(c == null ? null : c.notAfter());
   }
 
   private static String disabledReason(String actor) {
