@@ -23,6 +23,10 @@ public final class PayloadSchemas {
   private static final Schema META_SCHEMA = REGISTRY.getSchema(
       SchemaLocation.of(SpecificationVersion.DRAFT_2020_12.getDialectId()));
 
+  /** What a payload gets when the schema's references loop without end for it. */
+  public static final Violation ENDLESS = new Violation("", "$ref", "the schema refers to itself without end");
+  private static final List<String> PROBES = List.of("{}", "[]", "\"\"", "0", "true", "null");
+
   private PayloadSchemas() {}
 
   /** Where a payload breaks its schema: the JSON pointer into the payload, the keyword, and the library's sentence. */
@@ -40,7 +44,14 @@ public final class PayloadSchemas {
       if (!errors.isEmpty()) {
         return "is not a JSON Schema (draft 2020-12): " + violation(errors.get(0)).describe();
       }
-      compile(schemaJson);
+      Schema schema = compile(schemaJson);
+      // A $ref cycle that never descends into the payload ({"$ref": "#"}) is a valid schema that no payload can
+      // be checked against: try one value of each JSON type, so that it is refused here and not at every ingest.
+      for (String probe : PROBES) {
+        if (firstViolation(schema, probe) == ENDLESS) {
+          return "refers to itself without end (a $ref cycle that never descends into the payload)";
+        }
+      }
       return null;
     } catch (RuntimeException e) { // a $ref that does not resolve, an invalid regular expression, …
       String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
@@ -55,9 +66,17 @@ public final class PayloadSchemas {
     return schema;
   }
 
-  /** The first violation of {@code json} (which is valid JSON), or null when it conforms. */
+  /**
+   * The first violation of {@code json} (which is valid JSON), or null when it conforms. A schema whose references
+   * loop for this payload answers {@link #ENDLESS} rather than overflowing the caller's stack.
+   */
   public static Violation firstViolation(Schema schema, String json) {
-    List<Error> errors = schema.validate(json, InputFormat.JSON);
+    List<Error> errors;
+    try {
+      errors = schema.validate(json, InputFormat.JSON);
+    } catch (StackOverflowError e) {
+      return ENDLESS;
+    }
     return errors.isEmpty() ? null : violation(errors.get(0));
   }
 

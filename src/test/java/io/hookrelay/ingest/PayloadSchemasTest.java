@@ -43,6 +43,18 @@ class PayloadSchemasTest {
   }
 
   @Test
+  void aSchemaWhoseReferencesLoopWithoutEndIsRefused() {
+    assertThat(PayloadSchemas.problemWith("{\"$ref\": \"#\"}")).contains("refers to itself without end");
+    assertThat(PayloadSchemas.problemWith("{\"$defs\": {\"x\": {\"$ref\": \"#/$defs/x\"}}, \"$ref\": \"#/$defs/x\"}"))
+        .contains("refers to itself without end");
+    // recursion that descends into the payload ends with it: a tree schema is fine
+    assertThat(PayloadSchemas.problemWith("{\"properties\": {\"child\": {\"$ref\": \"#\"}}}")).isNull();
+    // and one that slipped through (stored before this check) answers a violation, not a StackOverflowError
+    assertThat(PayloadSchemas.firstViolation(PayloadSchemas.compile("{\"$ref\": \"#\"}"), "{}"))
+        .isSameAs(PayloadSchemas.ENDLESS);
+  }
+
+  @Test
   void aRemoteReferenceIsNeverFetched() {
     // nothing listens on port 1: a fetch would fail differently, but either way the schema is refused up front
     assertThat(PayloadSchemas.problemWith("{\"$ref\": \"http://127.0.0.1:1/schema.json\"}")).isNotNull();
