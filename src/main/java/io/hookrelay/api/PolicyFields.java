@@ -25,7 +25,6 @@ import java.util.regex.Pattern;
  * {@code timeout} (the node's rules, null for the node's default) and {@code headers} (static request headers).
  */
 final class PolicyFields {
-  static final Set<String> NAMES = Set.of("retry_schedule", "max_attempts", "timeout", "headers");
   static final int MAX_HEADERS = 20;
   static final int MAX_HEADER_NAME = 128;
   static final int MAX_HEADER_VALUE = 4096;
