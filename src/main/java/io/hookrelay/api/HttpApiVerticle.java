@@ -2,6 +2,7 @@ package io.hookrelay.api;
 
 import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.delivery.SubscriptionCache;
+import io.hookrelay.ingest.EventTypeCatalogue;
 import io.hookrelay.delivery.TargetResolver;
 import io.hookrelay.ingest.IngestBatcher;
 import io.hookrelay.ingest.IngestOutcome;
@@ -9,6 +10,7 @@ import io.hookrelay.metrics.Metrics;
 import io.hookrelay.queue.DeliveryQueue;
 import io.hookrelay.store.Database;
 import io.hookrelay.store.DeliveryRepository;
+import io.hookrelay.store.EventTypeRepository;
 import io.hookrelay.store.MessageRepository;
 import io.hookrelay.store.SubscriptionRepository;
 import io.hookrelay.tracing.Tracing;
@@ -30,8 +32,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API of a node: subscriptions, ingest, status, health. Several instances share the port (one per event
- * loop); each has its own ingest batcher and subscription cache.
+ * The HTTP API of a node: subscriptions, event types, ingest, status, health. Several instances share the port (one per event
+ * loop); each has its own ingest batcher, subscription cache and event-type catalogue.
  */
 public final class HttpApiVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(HttpApiVerticle.class);
@@ -45,6 +47,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private Redis redis;
   private DeliveryQueue queue;
   private SubscriptionCache cache;
+  private EventTypeCatalogue catalogue;
   private TargetResolver resolver;
   private HttpServer server;
   private volatile long backlog;
@@ -72,11 +75,13 @@ public final class HttpApiVerticle extends VerticleBase {
     SubscriptionRepository subscriptions = new SubscriptionRepository(pool);
     DeliveryRepository deliveries = new DeliveryRepository(pool);
     cache = new SubscriptionCache(vertx, subscriptions);
+    EventTypeRepository eventTypes = new EventTypeRepository(pool);
+    catalogue = new EventTypeCatalogue(vertx, eventTypes);
     IngestBatcher batcher = new IngestBatcher(vertx, new MessageRepository(pool), config.ingestBatchSize(),
         config.ingestBatchDelay().toMillis(), this::enqueue);
 
     StatsRoutes stats = new StatsRoutes(vertx, metrics, deliveries, queue, pool);
-    UiRoutes ui = new UiRoutes();
+    UiRoutes ui = new UiRoutes(eventTypes);
     router = Router.router(vertx);
     IngestRoutes.countResults(router, metrics);
     IngestRoutes.traceRequests(router, tracing);
@@ -87,8 +92,10 @@ public final class HttpApiVerticle extends VerticleBase {
     ui.mountPublic(router);
     router.route().handler(new ApiKeyAuth(config.apiKeys()));
     resolver = new TargetResolver(vertx, config);
-    new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue, resolver).mount(router);
-    new IngestRoutes(cache, batcher, () -> backlog, config.backlogLimit(), tracing).mount(router);
+    new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue, resolver, catalogue).mount(router);
+    new IngestRoutes(vertx, cache, catalogue, config.requireKnownEventTypes(), batcher, () -> backlog,
+        config.backlogLimit(), tracing).mount(router);
+    new EventTypeRoutes(vertx, eventTypes, config.maxBodyBytes()).mount(router);
     new StatusRoutes(deliveries, queue, pool).mount(router);
     new DeliveryListRoutes(deliveries).mount(router);
     stats.mount(router);
@@ -106,8 +113,8 @@ public final class HttpApiVerticle extends VerticleBase {
         .setMaxHeaderSize(Errors.MAX_HEADER_BYTES)
         .setCompressionSupported(false)
         .setTcpNoDelay(true));
-    return Future.all(cache.ready(), server.requestHandler(router).invalidRequestHandler(Errors::invalidRequest)
-        .listen());
+    return Future.all(cache.ready(), catalogue.ready(),
+        server.requestHandler(router).invalidRequestHandler(Errors::invalidRequest).listen());
   }
 
   /** The routes this instance serves; the OpenAPI test holds them against the document. */
@@ -131,6 +138,7 @@ public final class HttpApiVerticle extends VerticleBase {
           resolver.close();
           return cache.close();
         })
+        .eventually(() -> catalogue.close())
         .eventually(() -> {
           redis.close();
           return pool.close();

@@ -1,16 +1,20 @@
 package io.hookrelay.api;
 
 import io.hookrelay.delivery.SubscriptionCache;
+import io.hookrelay.ingest.EventTypeCatalogue;
 import io.hookrelay.ingest.IngestBatcher;
 import io.hookrelay.ingest.IngestCommand;
 import io.hookrelay.ingest.IngestOutcome;
 import io.hookrelay.ingest.JsonLimits;
+import io.hookrelay.ingest.PayloadSchemas;
 import io.hookrelay.metrics.Metrics;
 import io.hookrelay.store.EventFilter;
 import io.hookrelay.store.Subscription;
 import io.hookrelay.tracing.Tracing;
 import io.opentelemetry.api.trace.Span;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -24,8 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Ingest: {@code POST /ingest/{subscription_id}} (the seed API: one subscription) and {@code POST /events} (fan-out
- * to every subscription whose filter matches). Answers 202 only once PostgreSQL has committed the webhook.
+ * Ingest: {@code POST /ingest/{subscription_id}} (the seed API: one subscription), {@code POST /events} (fan-out
+ * to every subscription whose filter matches) and {@code POST /subscriptions/{id}/send-example} (an event type's
+ * example to one subscription). A payload whose type has a schema must meet it. Answers 202 only once PostgreSQL has
+ * committed the webhook.
  */
 final class IngestRoutes {
   private static final Logger log = LoggerFactory.getLogger(IngestRoutes.class);
@@ -34,14 +40,26 @@ final class IngestRoutes {
   private static final String EVENTS_SCOPE = "events";
   private static final String SPAN = "hookrelay.ingest.span";
 
+  /**
+   * Payloads up to this size are checked against their schema on the event loop (tens of microseconds, see
+   * BENCHMARKS.md); larger ones, up to the 1 MiB body limit, on the worker pool.
+   */
+  static final int INLINE_SCHEMA_CHECK_BYTES = 64 * 1024;
+
+  private final Vertx vertx;
   private final SubscriptionCache subscriptions;
+  private final EventTypeCatalogue catalogue;
+  private final boolean requireKnownTypes;
   private final IngestBatcher batcher;
   private final LongSupplier backlog;
   private final long backlogLimit;
   private final Tracing tracing;
 
-  IngestRoutes(SubscriptionCache subscriptions, IngestBatcher batcher, LongSupplier backlog, long backlogLimit,
-      Tracing tracing) {
+  IngestRoutes(Vertx vertx, SubscriptionCache subscriptions, EventTypeCatalogue catalogue, boolean requireKnownTypes,
+      IngestBatcher batcher, LongSupplier backlog, long backlogLimit, Tracing tracing) {
+    this.vertx = vertx;
+    this.catalogue = catalogue;
+    this.requireKnownTypes = requireKnownTypes;
     this.subscriptions = subscriptions;
     this.batcher = batcher;
     this.backlog = backlog;
@@ -99,6 +117,7 @@ final class IngestRoutes {
   void mount(Router router) {
     router.post("/ingest/:id").handler(this::ingest);
     router.post("/events").handler(this::events);
+    router.post("/subscriptions/:id/send-example").handler(this::sendExample);
   }
 
   private void ingest(RoutingContext ctx) {
@@ -111,8 +130,12 @@ final class IngestRoutes {
     }
     String key = header(ctx, "idempotency-key");
     String orderingKey = orderingKey(header(ctx, "x-ordering-key"), "X-Ordering-Key");
-    subscriptions.get(id).onComplete(ar -> {
+    checkedType(eventType, "X-Event-Type", payload).compose(v -> subscriptions.get(id)).onComplete(ar -> {
       if (ar.failed()) {
+        if (ar.cause() instanceof ApiError refused) {
+          ctx.fail(refused);
+          return;
+        }
         ctx.fail(ApiError.databaseUnavailable());
         return;
       }
@@ -177,8 +200,12 @@ final class IngestRoutes {
     String headerKey = header(ctx, "idempotency-key");
     String key = headerKey != null ? headerKey : (String) eventId;
     Buffer bytes = payload instanceof JsonObject o ? o.toBuffer() : ((JsonArray) payload).toBuffer();
-    subscriptions.all().onComplete(ar -> {
+    checkedType(eventType, "event_type", bytes).compose(v -> subscriptions.all()).onComplete(ar -> {
       if (ar.failed()) {
+        if (ar.cause() instanceof ApiError refused) {
+          ctx.fail(refused);
+          return;
+        }
         ctx.fail(ApiError.databaseUnavailable());
         return;
       }
@@ -207,6 +234,88 @@ final class IngestRoutes {
             .put("event_id", key != null ? key : outcome.messageId().toString())
             .put("webhook_ids", ids));
       });
+    });
+  }
+
+  /**
+   * Delivers the event type's example to one subscription as a webhook like any other (stored, signed, retried,
+   * recorded), whatever its filter says: the caller asked for this one. A disabled subscription holds it.
+   */
+  private void sendExample(RoutingContext ctx) {
+    UUID id = Json.pathId(ctx, "id", "subscription");
+    String eventType = ctx.queryParams().get("event_type");
+    if (eventType == null || eventType.isEmpty()) {
+      throw ApiError.badRequest("invalid_parameter", "event_type is required: the name of a type in /event-types");
+    }
+    if (eventType.length() > MAX_HEADER_VALUE) {
+      throw ApiError.badRequest("invalid_parameter", "event_type must be at most " + MAX_HEADER_VALUE + " characters");
+    }
+    checkBacklog(ctx);
+    Future.all(subscriptions.get(id), catalogue.get(eventType)).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ApiError.databaseUnavailable());
+        return;
+      }
+      Subscription s = ar.result().resultAt(0);
+      EventTypeCatalogue.Known known = ar.result().resultAt(1);
+      if (s == null) {
+        ctx.fail(ApiError.notFound("no subscription with id " + id));
+        return;
+      }
+      if (known == null) {
+        ctx.fail(ApiError.notFound("no event type named '" + eventType + "' in /event-types"));
+        return;
+      }
+      if (!known.type().hasExample()) {
+        ctx.fail(ApiError.unprocessable("event_type '" + eventType + "' has no example: set one with "
+            + "PATCH /event-types/" + eventType));
+        return;
+      }
+      Buffer payload = io.vertx.core.json.Json.encodeToBuffer(known.type().example());
+      String status = s.enabled() ? "pending" : "held";
+      batcher.submit(new IngestCommand(eventType, payload, id.toString(), null,
+          List.of(new IngestCommand.Target(id, status, s.orderingKeyFor(null))), null)).onComplete(result -> {
+            if (result.failed()) {
+              fail(ctx, result.cause());
+              return;
+            }
+            IngestOutcome.Delivery d = result.result().deliveries().get(0);
+            JsonObject body = new JsonObject().put("webhook_id", d.webhookId().toString()).put("event_type", eventType);
+            if (!"pending".equals(d.status())) {
+              body.put("status", d.status());
+            }
+            Json.send(ctx, 202, body);
+          });
+    });
+  }
+
+  /**
+   * Refuses, with a 422, a payload that its type's schema rejects (naming the JSON pointer and the rule of the first
+   * violation), and a type the catalogue lacks when every type must be known. A type with no schema takes any JSON.
+   */
+  private Future<Void> checkedType(String eventType, String field, Buffer payload) {
+    if (eventType == null) {
+      return Future.succeededFuture();
+    }
+    return catalogue.get(eventType).compose(known -> {
+      if (known == null) {
+        return requireKnownTypes
+            ? Future.failedFuture(ApiError.unprocessable(field + " '" + eventType + "' is not in the event-type "
+                + "catalogue (/event-types), and this node requires known types (HOOKRELAY_REQUIRE_KNOWN_EVENT_TYPES)"))
+            : Future.succeededFuture();
+      }
+      com.networknt.schema.Schema schema = known.schema();
+      if (schema == null) {
+        return Future.succeededFuture();
+      }
+      String json = payload.toString(java.nio.charset.StandardCharsets.UTF_8);
+      Future<PayloadSchemas.Violation> checked = payload.length() <= INLINE_SCHEMA_CHECK_BYTES
+          ? Future.succeededFuture(PayloadSchemas.firstViolation(schema, json))
+          : vertx.executeBlocking(() -> PayloadSchemas.firstViolation(schema, json), false);
+      return checked.compose(v -> v == null
+          ? Future.succeededFuture()
+          : Future.failedFuture(new ApiError(422, "schema_violation", "the payload does not meet the schema of "
+              + "event type '" + eventType + "': " + v.describe())));
     });
   }
 

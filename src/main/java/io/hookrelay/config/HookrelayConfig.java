@@ -56,7 +56,8 @@ public record HookrelayConfig(
     List<X509Certificate> deliveryCaCertificates,
     ProxyOptions deliveryProxy,
     boolean deliveryHttp2,
-    boolean propagateTraceContext) {
+    boolean propagateTraceContext,
+    boolean requireKnownEventTypes) {
 
   public boolean embeddedDatabase() {
     return databaseUrl.isBlank();

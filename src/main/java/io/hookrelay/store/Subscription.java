@@ -3,12 +3,18 @@ package io.hookrelay.store;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
-/** A subscriber's endpoint: where to deliver, which events it wants, how to sign, and its circuit state. */
+/**
+ * A subscriber's endpoint: where to deliver, which events it wants, how to sign, its own delivery policy (retries,
+ * timeout, headers), and its circuit state.
+ */
 public record Subscription(
     UUID id,
     String targetUrl,
@@ -24,6 +30,7 @@ public record Subscription(
     int consecutiveFailures,
     Integer rateLimitPerS,
     int maxInFlight,
+    SubscriptionPolicy policy,
     OffsetDateTime createdAt,
     OffsetDateTime updatedAt,
     ClientCertificate clientCertificate,
@@ -91,6 +98,7 @@ public record Subscription(
         row.getInteger("consecutive_failures"),
         row.getInteger("rate_limit_per_s"),
         row.getInteger("max_in_flight"),
+        policy(row),
         row.getOffsetDateTime("created_at"),
         row.getOffsetDateTime("updated_at"),
         row.getString("client_cert_pem") == null ? null : new ClientCertificate(row.getString("client_cert_pem"),
@@ -100,12 +108,27 @@ public record Subscription(
         row.getString("ordering_on_failure"));
   }
 
+  private static SubscriptionPolicy policy(Row row) {
+    Long[] schedule = row.getArrayOfLongs("retry_schedule_ms");
+    Integer timeoutMs = row.getInteger("timeout_ms");
+    JsonObject headers = row.getJsonObject("headers");
+    Map<String, String> named = new HashMap<>();
+    if (headers != null) {
+      headers.forEach(e -> named.put(e.getKey(), (String) e.getValue()));
+    }
+    return new SubscriptionPolicy(
+        schedule == null ? null : Arrays.stream(schedule).map(Duration::ofMillis).toList(),
+        row.getInteger("max_attempts"),
+        timeoutMs == null ? null : Duration.ofMillis(timeoutMs),
+        named);
+  }
+
   /**
-   * The public view: never the secret, a private key, nor the client certificate's key; the v1a public key is no
-   * secret and receivers need it.
+   * The public view: never the secret, a private key, nor the client certificate's key (the v1a public key is no
+   * secret and receivers need it); header values masked.
    */
   public JsonObject toJson() {
-    return new JsonObject()
+    JsonObject view = new JsonObject()
         .put("id", id.toString())
         .put("target_url", targetUrl)
         .put("signature_scheme", signatureScheme)
@@ -118,7 +141,9 @@ public record Subscription(
         .put("rate_limit_per_s", rateLimitPerS)
         .put("max_in_flight", maxInFlight)
         .put("ordering", ordering)
-        .put("ordering_on_failure", orderingOnFailure)
+        .put("ordering_on_failure", orderingOnFailure);
+    policy.putInto(view);
+    return view
         .put("created_at", Times.iso(createdAt))
         .put("updated_at", Times.iso(updatedAt))
         .put("client_certificate", clientCertificate == null ? null : clientCertificate.toJson());
