@@ -10,6 +10,9 @@ import io.hookrelay.store.Database;
 import io.hookrelay.store.DeliveryRepository;
 import io.hookrelay.store.MessageRepository;
 import io.hookrelay.store.SubscriptionRepository;
+import io.hookrelay.tenant.TenantCache;
+import io.hookrelay.tenant.TenantRepository;
+import io.hookrelay.tenant.TokenRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -42,6 +45,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private Redis redis;
   private DeliveryQueue queue;
   private SubscriptionCache cache;
+  private TenantCache tenantCache;
   private HttpServer server;
   private volatile long backlog;
   private long backlogTimer;
@@ -63,10 +67,12 @@ public final class HttpApiVerticle extends VerticleBase {
     SubscriptionRepository subscriptions = new SubscriptionRepository(pool);
     DeliveryRepository deliveries = new DeliveryRepository(pool);
     cache = new SubscriptionCache(vertx, subscriptions);
+    tenantCache = new TenantCache(vertx, new TenantRepository(pool));
+    TokenRepository tokens = new TokenRepository(pool);
     IngestBatcher batcher = new IngestBatcher(vertx, new MessageRepository(pool), config.ingestBatchSize(),
         config.ingestBatchDelay().toMillis(), this::enqueue);
 
-    StatsRoutes stats = new StatsRoutes(vertx, metrics, deliveries, queue, pool);
+    StatsRoutes stats = new StatsRoutes(vertx, metrics, deliveries, subscriptions, queue);
     UiRoutes ui = new UiRoutes();
     router = Router.router(vertx);
     IngestRoutes.countResults(router, metrics);
@@ -75,12 +81,29 @@ public final class HttpApiVerticle extends VerticleBase {
     new HealthRoutes(pool, redis).mount(router);
     stats.mountPublic(router);
     ui.mountPublic(router);
-    router.route().handler(new ApiKeyAuth(config.apiKeys()));
-    new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue).mount(router);
-    new IngestRoutes(cache, batcher, () -> backlog, config.backlogLimit()).mount(router);
-    new StatusRoutes(deliveries, queue, pool).mount(router);
-    new DeliveryListRoutes(deliveries).mount(router);
+    new PortalRoutes(tokens, tenantCache, config.portalFrameAncestors()).mountPublic(router);
+    router.route().handler(new ApiKeyAuth(vertx, config.apiKeys(), tokens));
+    // Every route below serves the caller's scope; under /tenants/{tenant} (narrowed by TenantRoutes, mounted
+    // first) the same handlers serve that one tenant.
+    String scoped = "/tenants/:tenant";
+    new TenantRoutes(vertx, new TenantRepository(pool), tenantCache, tokens, config.portalLinkTtl(),
+        config.publicUrl()).mount(router);
+    SubscriptionRoutes subscriptionRoutes = new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue);
+    subscriptionRoutes.mount(router, "");
+    subscriptionRoutes.mount(router, scoped);
+    IngestRoutes ingest = new IngestRoutes(cache, tenantCache, batcher, () -> backlog, config.backlogLimit(),
+        config.httpInstances());
+    ingest.mount(router);
+    ingest.mountScoped(router, scoped);
+    StatusRoutes status = new StatusRoutes(deliveries, queue, pool);
+    status.mount(router);
+    status.mountAudit(router, "");
+    status.mountAudit(router, scoped);
+    DeliveryListRoutes deliveryList = new DeliveryListRoutes(deliveries);
+    deliveryList.mount(router, "");
+    deliveryList.mount(router, scoped);
     stats.mount(router);
+    stats.mountScoped(router, scoped);
     ui.mount(router);
     router.errorHandler(404, Errors::handle);
     router.errorHandler(405, Errors::handle);
@@ -94,7 +117,7 @@ public final class HttpApiVerticle extends VerticleBase {
         .setMaxHeaderSize(16 * 1024)
         .setCompressionSupported(false)
         .setTcpNoDelay(true));
-    return Future.all(cache.ready(), server.requestHandler(router).listen());
+    return Future.all(cache.ready(), tenantCache.ready(), server.requestHandler(router).listen());
   }
 
   /** The routes this instance serves; the OpenAPI test holds them against the document. */
@@ -115,6 +138,7 @@ public final class HttpApiVerticle extends VerticleBase {
     return server.shutdown(Math.max(1, config.shutdownTimeout().toSeconds() / 2), TimeUnit.SECONDS)
         .eventually(() -> Future.join(new ArrayList<>(enqueuing)).timeout(5, TimeUnit.SECONDS))
         .eventually(() -> cache.close())
+        .eventually(() -> tenantCache.close())
         .eventually(() -> {
           redis.close();
           return pool.close();

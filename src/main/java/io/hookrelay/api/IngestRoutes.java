@@ -1,5 +1,6 @@
 package io.hookrelay.api;
 
+import io.hookrelay.delivery.RateLimiter;
 import io.hookrelay.delivery.SubscriptionCache;
 import io.hookrelay.ingest.IngestBatcher;
 import io.hookrelay.ingest.IngestCommand;
@@ -7,6 +8,11 @@ import io.hookrelay.ingest.IngestOutcome;
 import io.hookrelay.ingest.JsonLimits;
 import io.hookrelay.metrics.Metrics;
 import io.hookrelay.store.Subscription;
+import io.hookrelay.tenant.Principal;
+import io.hookrelay.tenant.Scope;
+import io.hookrelay.tenant.Tenant;
+import io.hookrelay.tenant.TenantCache;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -14,7 +20,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -30,15 +38,22 @@ final class IngestRoutes {
   private static final String EVENTS_SCOPE = "events";
 
   private final SubscriptionCache subscriptions;
+  private final TenantCache tenants;
   private final IngestBatcher batcher;
   private final LongSupplier backlog;
   private final long backlogLimit;
+  private final int instances;
+  /** Each tenant's ingest_rate_per_s on this instance: a token bucket of rate / instances (per node, in all). */
+  private final Map<UUID, RateLimiter> rates = new HashMap<>();
 
-  IngestRoutes(SubscriptionCache subscriptions, IngestBatcher batcher, LongSupplier backlog, long backlogLimit) {
+  IngestRoutes(SubscriptionCache subscriptions, TenantCache tenants, IngestBatcher batcher, LongSupplier backlog,
+      long backlogLimit, int instances) {
     this.subscriptions = subscriptions;
+    this.tenants = tenants;
     this.batcher = batcher;
     this.backlog = backlog;
     this.backlogLimit = backlogLimit;
+    this.instances = instances;
   }
 
   /**
@@ -62,11 +77,18 @@ final class IngestRoutes {
     };
     router.post("/ingest/:id").handler(counter);
     router.post("/events").handler(counter);
+    router.post("/tenants/:tenant/events").handler(counter);
   }
 
+  /** /ingest/{id} and /events, in the caller's scope. */
   void mount(Router router) {
     router.post("/ingest/:id").handler(this::ingest);
     router.post("/events").handler(this::events);
+  }
+
+  /** One tenant's /events. */
+  void mountScoped(Router router, String prefix) {
+    router.post(prefix + "/events").handler(this::events);
   }
 
   private void ingest(RoutingContext ctx) {
@@ -75,9 +97,18 @@ final class IngestRoutes {
     Buffer payload = jsonBody(ctx);
     String eventType = header(ctx, "x-event-type");
     String key = header(ctx, "idempotency-key");
-    subscriptions.get(id).onComplete(ar -> {
+    Principal principal = Access.principal(ctx);
+    subscriptions.get(id).compose(s -> s == null || !s.tenantActive() || !principal.reaches(s.tenantId())
+        ? Future.succeededFuture((Subscription) null)
+        : tenants.get(s.tenantId()).map(t -> {
+          if (t == null) {
+            return null;
+          }
+          checkRate(ctx, t);
+          return s;
+        })).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ApiError.databaseUnavailable());
+        ctx.fail(ar.cause() instanceof ApiError ? ar.cause() : ApiError.databaseUnavailable());
         return;
       }
       Subscription s = ar.result();
@@ -86,8 +117,8 @@ final class IngestRoutes {
         return;
       }
       String status = !s.wants(eventType) ? "filtered" : s.enabled() ? "pending" : "held";
-      IngestCommand command = new IngestCommand(eventType, payload, id.toString(), key,
-          List.of(new IngestCommand.Target(id, status)));
+      IngestCommand command = new IngestCommand(s.tenantId(), principal.actor(), eventType, payload, id.toString(),
+          key, List.of(new IngestCommand.Target(id, status)));
       batcher.submit(command).onComplete(result -> {
         if (result.failed()) {
           fail(ctx, result.cause());
@@ -126,18 +157,44 @@ final class IngestRoutes {
     String headerKey = header(ctx, "idempotency-key");
     String key = headerKey != null ? headerKey : (String) eventId;
     Buffer bytes = payload instanceof JsonObject o ? o.toBuffer() : ((JsonArray) payload).toBuffer();
-    subscriptions.all().onComplete(ar -> {
+    Principal principal = Access.principal(ctx);
+    Object named = envelope.getValue("tenant");
+    if (named != null && (!(named instanceof String ref) || ref.isEmpty() || ref.length() > 256)) {
+      throw ApiError.unprocessable("tenant must be a tenant's id or uid (a string of 1 to 256 characters)");
+    }
+    Tenant pathTenant = Access.tenant(ctx);
+    Future<Tenant> tenant;
+    if (pathTenant != null) {
+      if (named != null && !named.equals(pathTenant.id().toString()) && !named.equals(pathTenant.uid())) {
+        throw ApiError.unprocessable("tenant names another tenant than the path: leave it out, or use /events");
+      }
+      tenant = Future.succeededFuture(pathTenant);
+    } else {
+      tenant = tenants.find(named != null ? (String) named : Access.scope(ctx).home().toString())
+          .map(t -> t != null && principal.reaches(t.id()) ? t : null);
+    }
+    tenant.compose(t -> {
+      if (t == null) {
+        return Future.failedFuture(ApiError.notFound("no tenant '" + (named != null ? named : "default") + "'"));
+      }
+      checkRate(ctx, t);
+      return subscriptions.ofTenant(t.id()).map(list -> new Fanout(t, list));
+    }).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ApiError.databaseUnavailable());
+        ctx.fail(ar.cause() instanceof ApiError ? ar.cause() : ApiError.databaseUnavailable());
         return;
       }
+      UUID tenantId = ar.result().tenant().id();
       List<IngestCommand.Target> targets = new ArrayList<>();
-      for (Subscription s : ar.result()) {
+      for (Subscription s : ar.result().subscriptions()) {
         if (s.wants(eventType)) {
           targets.add(new IngestCommand.Target(s.id(), s.enabled() ? "pending" : "held"));
         }
       }
-      batcher.submit(new IngestCommand(eventType, bytes, EVENTS_SCOPE, key, targets)).onComplete(result -> {
+      // The default tenant keeps the scope its keys had before tenants, so that old keys still deduplicate.
+      String scope = tenantId.equals(Scope.DEFAULT_TENANT) ? EVENTS_SCOPE : EVENTS_SCOPE + ":" + tenantId;
+      batcher.submit(new IngestCommand(tenantId, principal.actor(), eventType, bytes, scope, key, targets))
+          .onComplete(result -> {
         if (result.failed()) {
           fail(ctx, result.cause());
           return;
@@ -151,6 +208,23 @@ final class IngestRoutes {
             .put("webhook_ids", ids));
       });
     });
+  }
+
+  private record Fanout(Tenant tenant, List<Subscription> subscriptions) {}
+
+  /** Passes within the tenant's ingest_rate_per_s; past it, throws a 429 with Retry-After. */
+  private void checkRate(RoutingContext ctx, Tenant t) {
+    if (t.ingestRatePerS() == null) {
+      return;
+    }
+    long waitMs = rates.computeIfAbsent(t.id(), id -> new RateLimiter())
+        .reserve(t.ingestRatePerS() / (double) instances, System.nanoTime());
+    if (waitMs <= 0) {
+      return;
+    }
+    ctx.response().putHeader("retry-after", Long.toString(Math.max(1, (waitMs + 999) / 1000)));
+    throw new ApiError(429, "rate_limited", "ingest_rate_per_s: the tenant's limit of " + t.ingestRatePerS()
+        + " events per second is reached; retry after the Retry-After seconds");
   }
 
   private static void answer(RoutingContext ctx, IngestOutcome outcome, JsonObject body) {

@@ -10,6 +10,7 @@ import io.hookrelay.store.Ids;
 import io.hookrelay.store.Subscription;
 import io.hookrelay.store.SubscriptionRepository;
 import io.hookrelay.store.Times;
+import io.hookrelay.tenant.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -44,16 +45,18 @@ final class SubscriptionRoutes {
     this.queue = queue;
   }
 
-  void mount(Router router) {
-    router.post("/subscriptions").handler(this::create);
-    router.get("/subscriptions").handler(this::list);
-    router.get("/subscriptions/:id").handler(this::get);
-    router.patch("/subscriptions/:id").handler(this::patch);
-    router.delete("/subscriptions/:id").handler(this::delete);
-    router.post("/subscriptions/:id/rotate-secret").handler(this::rotateSecret);
-    router.post("/subscriptions/:id/enable").handler(this::enable);
-    router.post("/subscriptions/:id/recover").handler(this::recover);
-    router.get("/subscriptions/:id/attempts").handler(this::attempts);
+  /** Mounts the routes under {@code prefix}: "" (the caller's scope) or "/tenants/:tenant" (one tenant). */
+  void mount(Router router, String prefix) {
+    String base = prefix + "/subscriptions";
+    router.post(base).handler(this::create);
+    router.get(base).handler(this::list);
+    router.get(base + "/:id").handler(this::get);
+    router.patch(base + "/:id").handler(this::patch);
+    router.delete(base + "/:id").handler(this::delete);
+    router.post(base + "/:id/rotate-secret").handler(this::rotateSecret);
+    router.post(base + "/:id/enable").handler(this::enable);
+    router.post(base + "/:id/recover").handler(this::recover);
+    router.get(base + "/:id/attempts").handler(this::attempts);
   }
 
   private void create(RoutingContext ctx) {
@@ -66,15 +69,22 @@ final class SubscriptionRoutes {
     Integer maxInFlight = maxInFlight(body);
     UUID id = Ids.newId();
     String actualSecret = secret != null ? secret : Signer.generateSecret();
+    Scope scope = Access.scope(ctx);
     resolvedTarget(targetUrl)
-        .compose(v -> subscriptions.create(id, targetUrl, actualSecret, events, description, rateLimit,
+        .compose(v -> subscriptions.create(scope, id, targetUrl, actualSecret, events, description, rateLimit,
             maxInFlight != null ? maxInFlight : config.maxInFlight()))
         .onSuccess(s -> {
           SubscriptionCache.publishChange(vertx, id);
-          ctx.response().putHeader("location", "/subscriptions/" + id);
+          String where = Access.tenant(ctx) == null ? "" : "/tenants/" + Access.tenant(ctx).id();
+          ctx.response().putHeader("location", where + "/subscriptions/" + id);
           Json.send(ctx, 201, s.toJson().put("secret", actualSecret));
         })
-        .onFailure(err -> ctx.fail(err instanceof ApiError ? err : ApiError.databaseUnavailable()));
+        .onFailure(err -> ctx.fail(err instanceof ApiError ? err
+            : err instanceof SubscriptionRepository.LimitReached limit ? ApiError.unprocessable("max_subscriptions: "
+                + "the tenant's limit of " + limit.limit() + " subscriptions is reached; delete one or raise the "
+                + "tenant's limits.max_subscriptions")
+            : err instanceof SubscriptionRepository.TenantGone ? ApiError.notFound("no such tenant")
+            : ApiError.databaseUnavailable()));
   }
 
   /** Fails with a 422 when the target's host resolves to a refused address (unless private targets are allowed). */
@@ -90,7 +100,7 @@ final class SubscriptionRoutes {
   private void list(RoutingContext ctx) {
     int skip = Json.intParam(ctx, "skip", 0, 0, Integer.MAX_VALUE);
     int limit = Json.intParam(ctx, "limit", 100, 1, 1000);
-    subscriptions.list(skip, limit)
+    subscriptions.list(Access.scope(ctx), skip, limit)
         .onSuccess(list -> {
           JsonArray out = new JsonArray();
           list.forEach(s -> out.add(s.toJson()));
@@ -101,7 +111,7 @@ final class SubscriptionRoutes {
 
   private void get(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "subscription");
-    subscriptions.find(id).onComplete(ar -> respond(ctx, id, ar.succeeded() ? ar.result() : null, ar.cause()));
+    subscriptions.find(Access.scope(ctx), id).onComplete(ar -> respond(ctx, id, ar.succeeded() ? ar.result() : null, ar.cause()));
   }
 
   private void patch(RoutingContext ctx) {
@@ -123,10 +133,11 @@ final class SubscriptionRoutes {
     var patch = new SubscriptionRepository.Patch(targetUrl, setEvents, events, setDescription, description,
         setRateLimit, rateLimit, maxInFlight, Subscription.ENABLED.equals(status) ? null : status, secret);
     OffsetDateTime overlapUntil = Times.now().plus(config.secretOverlap());
+    Scope scope = Access.scope(ctx);
     resolvedTarget(targetUrl)
-        .compose(v -> subscriptions.update(id, patch, overlapUntil))
+        .compose(v -> subscriptions.update(scope, id, patch, overlapUntil))
         .compose(updated -> updated != null && Subscription.ENABLED.equals(status)
-            ? subscriptions.enable(id).compose(r -> enqueue(r.resumedDeliveries(), id).map(r.subscription()))
+            ? subscriptions.enable(scope, id).compose(r -> enqueue(r.resumedDeliveries(), id).map(r.subscription()))
             : Future.succeededFuture(updated))
         .onComplete(ar -> {
           if (ar.succeeded() && ar.result() != null) {
@@ -138,7 +149,7 @@ final class SubscriptionRoutes {
 
   private void delete(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "subscription");
-    subscriptions.delete(id).onComplete(ar -> {
+    subscriptions.delete(Access.scope(ctx), id).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ApiError.databaseUnavailable());
       } else if (!ar.result()) {
@@ -155,7 +166,7 @@ final class SubscriptionRoutes {
     String given = ctx.body() != null && ctx.body().length() > 0 ? secret(Json.object(ctx)) : null;
     String secret = given != null ? given : Signer.generateSecret();
     OffsetDateTime overlapUntil = Times.now().plus(config.secretOverlap());
-    subscriptions.rotateSecret(id, secret, overlapUntil).onComplete(ar -> {
+    subscriptions.rotateSecret(Access.scope(ctx), id, secret, overlapUntil).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ApiError.databaseUnavailable());
       } else if (ar.result() == null) {
@@ -170,7 +181,7 @@ final class SubscriptionRoutes {
 
   private void enable(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "subscription");
-    subscriptions.enable(id).onComplete(ar -> {
+    subscriptions.enable(Access.scope(ctx), id).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ApiError.databaseUnavailable());
       } else if (ar.result() == null) {
@@ -196,8 +207,10 @@ final class SubscriptionRoutes {
     } catch (DateTimeParseException e) {
       throw ApiError.badRequest("invalid_parameter", "since must be an ISO-8601 time such as 2026-01-31T12:00:00Z");
     }
-    subscriptions.find(id)
-        .compose(s -> s == null ? Future.succeededFuture((List<UUID>) null) : deliveries.recoverFailed(id, since))
+    Scope scope = Access.scope(ctx);
+    subscriptions.find(scope, id)
+        .compose(s -> s == null ? Future.succeededFuture((List<UUID>) null)
+            : deliveries.recoverFailed(scope, id, since))
         .onComplete(ar -> {
           if (ar.failed()) {
             ctx.fail(ApiError.databaseUnavailable());
@@ -213,8 +226,9 @@ final class SubscriptionRoutes {
   private void attempts(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "subscription");
     int limit = Json.intParam(ctx, "limit", 20, 1, 1000);
-    subscriptions.find(id)
-        .compose(s -> s == null ? Future.succeededFuture((JsonArray) null) : deliveries.attemptsOf(id, limit))
+    Scope scope = Access.scope(ctx);
+    subscriptions.find(scope, id)
+        .compose(s -> s == null ? Future.succeededFuture((JsonArray) null) : deliveries.attemptsOf(scope, id, limit))
         .onComplete(ar -> {
           if (ar.failed()) {
             ctx.fail(ApiError.databaseUnavailable());

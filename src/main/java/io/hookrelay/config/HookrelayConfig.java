@@ -47,7 +47,10 @@ public record HookrelayConfig(
     String clusterName,
     int clusterHazelcastPort,
     Duration shutdownTimeout,
-    String logFormat) {
+    String logFormat,
+    Duration portalLinkTtl,
+    String portalFrameAncestors,
+    String publicUrl) {
 
   public boolean embeddedDatabase() {
     return databaseUrl.isBlank();

@@ -23,12 +23,13 @@ public final class MessageRepository {
   // One statement, so one round trip and an implicit transaction: deliveries are inserted only for the messages
   // that were (those whose idempotency key was new), by joining on what the first insert returned.
   private static final String INSERT_BATCH = "WITH m AS (INSERT INTO messages "
-      + "(id, event_type, payload, payload_sha256, idempotency_scope, idempotency_key) "
-      + "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[], $6::text[]) "
-      + "ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id), "
-      + "d AS (INSERT INTO deliveries (id, message_id, subscription_id, event_type, status, next_attempt_at) "
+      + "(id, event_type, payload, payload_sha256, idempotency_scope, idempotency_key, tenant_id) "
+      + "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[], $6::text[], $12::uuid[]) "
+      + "ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
+      + "RETURNING id, tenant_id), "
+      + "d AS (INSERT INTO deliveries (id, message_id, subscription_id, event_type, status, next_attempt_at, tenant_id) "
       + "SELECT d.id, d.message_id, d.subscription_id, d.event_type, d.status, "
-      + "CASE WHEN d.status = 'pending' THEN now() END "
+      + "CASE WHEN d.status = 'pending' THEN now() END, m.tenant_id "
       + "FROM unnest($7::uuid[], $8::uuid[], $9::uuid[], $10::text[], $11::text[]) "
       + "AS d(id, message_id, subscription_id, event_type, status) JOIN m ON m.id = d.message_id) "
       + "SELECT id FROM m";
@@ -44,8 +45,8 @@ public final class MessageRepository {
     this.pool = pool;
   }
 
-  /** One message to store, with the deliveries it fans out to. */
-  public record NewMessage(UUID id, String eventType, Buffer payload, byte[] sha256, String scope, String key,
+  /** One message to store, with the deliveries it fans out to (all of the message's tenant). */
+  public record NewMessage(UUID id, UUID tenantId, String eventType, Buffer payload, byte[] sha256, String scope, String key,
       List<NewDelivery> deliveries) {}
 
   public record NewDelivery(UUID id, UUID subscriptionId, String status) {}
@@ -65,6 +66,7 @@ public final class MessageRepository {
     Buffer[] digests = new Buffer[n];
     String[] scopes = new String[n];
     String[] keys = new String[n];
+    UUID[] tenants = new UUID[n];
     int deliveryCount = 0;
     for (int i = 0; i < n; i++) {
       NewMessage m = batch.get(i);
@@ -74,6 +76,7 @@ public final class MessageRepository {
       digests[i] = m.sha256() == null ? null : Buffer.buffer(m.sha256());
       scopes[i] = m.key() == null ? null : m.scope();
       keys[i] = m.key();
+      tenants[i] = m.tenantId();
       deliveryCount += m.deliveries().size();
     }
     UUID[] deliveryIds = new UUID[deliveryCount];
@@ -95,7 +98,7 @@ public final class MessageRepository {
     Tuple args = Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(types).addArrayOfBuffer(payloads)
         .addArrayOfBuffer(digests).addArrayOfString(scopes).addArrayOfString(keys).addArrayOfUUID(deliveryIds)
         .addArrayOfUUID(messageIds).addArrayOfUUID(subscriptionIds).addArrayOfString(deliveryTypes)
-        .addArrayOfString(statuses);
+        .addArrayOfString(statuses).addArrayOfUUID(tenants);
     return pool.preparedQuery(INSERT_BATCH).execute(args).compose(rows -> {
       if (rows.size() == n) {
         return Future.succeededFuture(Map.<String, ExistingMessage>of());
@@ -140,15 +143,17 @@ public final class MessageRepository {
     return scope + "\u0000" + key;
   }
 
-  /** Audit rows for duplicate and conflicting ingests, in one statement. */
-  public Future<Void> auditIdempotency(List<String> actions, List<UUID> messageIds, List<JsonObject> details) {
+  /** Audit rows for duplicate and conflicting ingests (who sent them, for which tenant), in one statement. */
+  public Future<Void> auditIdempotency(List<String> actions, List<UUID> messageIds, List<JsonObject> details,
+      List<String> actors, List<UUID> tenants) {
     if (actions.isEmpty()) {
       return Future.succeededFuture();
     }
-    return pool.preparedQuery("INSERT INTO audit_log (action, message_id, details) "
-            + "SELECT * FROM unnest($1::text[], $2::uuid[], $3::jsonb[])")
-        .execute(Tuple.of(actions.toArray(String[]::new), messageIds.toArray(UUID[]::new),
-            details.toArray(JsonObject[]::new)))
+    return pool.preparedQuery("INSERT INTO audit_log (action, message_id, details, actor, tenant_id) "
+            + "SELECT * FROM unnest($1::text[], $2::uuid[], $3::jsonb[], $4::text[], $5::uuid[])")
+        .execute(Tuple.tuple().addArrayOfString(actions.toArray(String[]::new))
+            .addArrayOfUUID(messageIds.toArray(UUID[]::new)).addArrayOfJsonObject(details.toArray(JsonObject[]::new))
+            .addArrayOfString(actors.toArray(String[]::new)).addArrayOfUUID(tenants.toArray(UUID[]::new)))
         .mapEmpty();
   }
 }

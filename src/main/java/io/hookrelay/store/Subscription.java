@@ -23,9 +23,26 @@ public record Subscription(
     Integer rateLimitPerS,
     int maxInFlight,
     OffsetDateTime createdAt,
-    OffsetDateTime updatedAt) {
+    OffsetDateTime updatedAt,
+    UUID tenantId,
+    boolean tenantActive) {
 
   public static final String ENABLED = "enabled";
+  /** Columns to select, with the tenant's state (a subscription of a tenant being deleted is skipped at once). */
+  static final String COLUMNS = "id, target_url, secret, previous_secret, previous_secret_expires_at, event_types, "
+      + "description, status, disabled_reason, consecutive_failures, rate_limit_per_s, max_in_flight, created_at, "
+      + "updated_at, tenant_id";
+
+  /** A subscription of the default tenant (tests and tools that predate tenants). */
+  public Subscription(UUID id, String targetUrl, String secret, String previousSecret,
+      OffsetDateTime previousSecretExpiresAt, List<String> eventTypes, String description, String status,
+      String disabledReason, int consecutiveFailures, Integer rateLimitPerS, int maxInFlight, OffsetDateTime createdAt,
+      OffsetDateTime updatedAt) {
+    this(id, targetUrl, secret, previousSecret, previousSecretExpiresAt, eventTypes, description, status,
+        disabledReason, consecutiveFailures, rateLimitPerS, maxInFlight, createdAt, updatedAt,
+        io.hookrelay.tenant.Scope.DEFAULT_TENANT, true);
+  }
+
   public static final String DISABLED = "disabled";
 
   public boolean enabled() {
@@ -61,13 +78,16 @@ public record Subscription(
         row.getInteger("rate_limit_per_s"),
         row.getInteger("max_in_flight"),
         row.getOffsetDateTime("created_at"),
-        row.getOffsetDateTime("updated_at"));
+        row.getOffsetDateTime("updated_at"),
+        row.getUUID("tenant_id"),
+        !"deleting".equals(row.getString("tenant_status")));
   }
 
   /** The public view: never the secret. */
   public JsonObject toJson() {
     return new JsonObject()
         .put("id", id.toString())
+        .put("tenant_id", tenantId.toString())
         .put("target_url", targetUrl)
         .put("events", eventTypes == null ? null : new JsonArray(eventTypes))
         .put("description", description)

@@ -1,5 +1,6 @@
 package io.hookrelay.store;
 
+import io.hookrelay.tenant.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -12,10 +13,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-/** The subscriptions table: CRUD, secret rotation, and the circuit breaker's enable/disable. */
+/**
+ * The subscriptions table: CRUD, secret rotation, and the circuit breaker's enable/disable. Every call from the API
+ * takes a {@link Scope} ($1 of each statement): rows of another tenant, or of a tenant being deleted, are not found,
+ * exactly like rows that do not exist.
+ */
 public final class SubscriptionRepository {
-  private static final String COLUMNS = "id, target_url, secret, previous_secret, previous_secret_expires_at, event_types, "
-      + "description, status, disabled_reason, consecutive_failures, rate_limit_per_s, max_in_flight, created_at, updated_at";
+  private static final String SELECT = "SELECT " + Subscription.COLUMNS + ", "
+      + "(SELECT t.status FROM tenants t WHERE t.id = subscriptions.tenant_id) AS tenant_status FROM subscriptions";
+  /** The scope's condition on a tenant_id column, with the scope's tenant (or null for every tenant) as $1. */
+  static final String IN_SCOPE = "tenant_id IN (SELECT id FROM tenants WHERE status = 'active' "
+      + "AND ($1::uuid IS NULL OR id = $1))";
+  private static final String RETURNING = " RETURNING " + Subscription.COLUMNS + ", 'active' AS tenant_status";
 
   private final Pool pool;
   private final AuditRepository audit = new AuditRepository();
@@ -29,51 +38,105 @@ public final class SubscriptionRepository {
       String description, boolean setRateLimit, Integer rateLimitPerS, Integer maxInFlight, String status,
       String secret) {}
 
-  public Future<Subscription> create(UUID id, String targetUrl, String secret, List<String> events, String description,
-      Integer rateLimitPerS, int maxInFlight) {
-    return pool.withTransaction(tx -> tx.preparedQuery(
-            "INSERT INTO subscriptions (id, target_url, secret, event_types, description, rate_limit_per_s, max_in_flight) "
-                + "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING " + COLUMNS)
-        .execute(Tuple.of(id, targetUrl, secret, events == null ? null : events.toArray(String[]::new), description,
-            rateLimitPerS, maxInFlight))
-        .compose(rows -> audit.record(tx, "subscription_created", id, null, null,
+  /** The tenant already has as many subscriptions as its max_subscriptions allows. */
+  public static final class LimitReached extends RuntimeException {
+    private final int limit;
+
+    public LimitReached(int limit) {
+      super("max_subscriptions reached", null, false, false);
+      this.limit = limit;
+    }
+
+    public int limit() {
+      return limit;
+    }
+  }
+
+  /** The scope's home tenant is gone (being deleted) or was never there. */
+  public static final class TenantGone extends RuntimeException {
+    public TenantGone() {
+      super("tenant gone", null, false, false);
+    }
+  }
+
+  /**
+   * Creates a subscription in the scope's home tenant, within its max_subscriptions: the tenant row is locked for
+   * the count, so concurrent creates cannot overshoot the limit.
+   */
+  public Future<Subscription> create(Scope scope, UUID id, String targetUrl, String secret, List<String> events,
+      String description, Integer rateLimitPerS, int maxInFlight) {
+    UUID tenant = scope.home();
+    return pool.withTransaction(tx -> tx.preparedQuery("SELECT max_subscriptions FROM tenants WHERE id = $1 "
+            + "AND status = 'active' FOR UPDATE").execute(Tuple.of(tenant))
+        .compose(t -> {
+          if (t.size() == 0) {
+            return Future.failedFuture(new TenantGone());
+          }
+          Integer max = t.iterator().next().getInteger(0);
+          if (max == null) {
+            return Future.succeededFuture();
+          }
+          return tx.preparedQuery("SELECT count(*) FROM subscriptions WHERE tenant_id = $1").execute(Tuple.of(tenant))
+              .compose(c -> c.iterator().next().getLong(0) >= max
+                  ? Future.failedFuture(new LimitReached(max)) : Future.succeededFuture());
+        })
+        .compose(v -> tx.preparedQuery("INSERT INTO subscriptions (id, target_url, secret, event_types, description, "
+                + "rate_limit_per_s, max_in_flight, tenant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)" + RETURNING)
+            .execute(Tuple.of(id, targetUrl, secret, events == null ? null : events.toArray(String[]::new), description,
+                rateLimitPerS, maxInFlight, tenant)))
+        .compose(rows -> audit.record(tx, scope, tenant, "subscription_created", id, null, null,
                 new JsonObject().put("target_url", targetUrl))
             .map(v -> Subscription.from(rows.iterator().next()))));
   }
 
-  public Future<List<Subscription>> list(int skip, int limit) {
-    return pool.preparedQuery("SELECT " + COLUMNS + " FROM subscriptions ORDER BY created_at, id OFFSET $1 LIMIT $2")
-        .execute(Tuple.of(skip, limit))
+  public Future<List<Subscription>> list(Scope scope, int skip, int limit) {
+    return pool.preparedQuery(SELECT + " WHERE " + IN_SCOPE + " ORDER BY created_at, id OFFSET $2 LIMIT $3")
+        .execute(Tuple.of(scope.filter(), skip, limit))
         .map(SubscriptionRepository::all);
   }
 
-  /** Every subscription, for the per-node caches that route fan-out. */
-  public Future<List<Subscription>> all() {
-    return pool.preparedQuery("SELECT " + COLUMNS + " FROM subscriptions").execute().map(SubscriptionRepository::all);
+  /** How many subscriptions the scope reaches in each status (both present, zero when none). */
+  public Future<JsonObject> countByStatus(Scope scope) {
+    return pool.preparedQuery("SELECT status, count(*) FROM subscriptions WHERE " + IN_SCOPE + " GROUP BY status")
+        .execute(Tuple.of(scope.filter())).map(rows -> {
+          JsonObject out = new JsonObject().put("enabled", 0L).put("disabled", 0L);
+          rows.forEach(r -> out.put(r.getString(0), r.getLong(1)));
+          return out;
+        });
   }
 
-  public Future<Subscription> find(UUID id) {
-    return pool.preparedQuery("SELECT " + COLUMNS + " FROM subscriptions WHERE id = $1")
-        .execute(Tuple.of(id))
+  /** Every subscription, for the per-node caches that route fan-out and delivery (the system's view). */
+  public Future<List<Subscription>> all() {
+    return pool.preparedQuery(SELECT).execute().map(SubscriptionRepository::all);
+  }
+
+  /** One subscription whatever its tenant's state, for the caches of the ingest and delivery paths. */
+  public Future<Subscription> findForDelivery(UUID id) {
+    return pool.preparedQuery(SELECT + " WHERE id = $1").execute(Tuple.of(id)).map(SubscriptionRepository::one);
+  }
+
+  public Future<Subscription> find(Scope scope, UUID id) {
+    return pool.preparedQuery(SELECT + " WHERE " + IN_SCOPE + " AND id = $2")
+        .execute(Tuple.of(scope.filter(), id))
         .map(SubscriptionRepository::one);
   }
 
-  public Future<Subscription> update(UUID id, Patch p, OffsetDateTime previousSecretExpiresAt) {
+  public Future<Subscription> update(Scope scope, UUID id, Patch p, OffsetDateTime previousSecretExpiresAt) {
     String sql = "UPDATE subscriptions SET "
-        + "target_url = COALESCE($2, target_url), "
-        + "event_types = CASE WHEN $3 THEN $4 ELSE event_types END, "
-        + "description = CASE WHEN $5 THEN $6 ELSE description END, "
-        + "rate_limit_per_s = CASE WHEN $7 THEN $8 ELSE rate_limit_per_s END, "
-        + "max_in_flight = COALESCE($9, max_in_flight), "
-        + "status = COALESCE($10, status), "
-        + "disabled_reason = CASE WHEN $10 = 'disabled' THEN 'disabled through the API' "
-        + "  WHEN $10 = 'enabled' THEN NULL ELSE disabled_reason END, "
-        + "consecutive_failures = CASE WHEN $10 = 'enabled' THEN 0 ELSE consecutive_failures END, "
-        + "previous_secret = CASE WHEN $11::text IS NOT NULL THEN secret ELSE previous_secret END, "
-        + "previous_secret_expires_at = CASE WHEN $11::text IS NOT NULL THEN $12 ELSE previous_secret_expires_at END, "
-        + "secret = COALESCE($11, secret), "
-        + "updated_at = now() WHERE id = $1 RETURNING " + COLUMNS;
-    Tuple args = Tuple.tuple().addUUID(id).addString(p.targetUrl()).addBoolean(p.setEvents())
+        + "target_url = COALESCE($3, target_url), "
+        + "event_types = CASE WHEN $4 THEN $5 ELSE event_types END, "
+        + "description = CASE WHEN $6 THEN $7 ELSE description END, "
+        + "rate_limit_per_s = CASE WHEN $8 THEN $9 ELSE rate_limit_per_s END, "
+        + "max_in_flight = COALESCE($10, max_in_flight), "
+        + "status = COALESCE($11, status), "
+        + "disabled_reason = CASE WHEN $11 = 'disabled' THEN 'disabled through the API' "
+        + "  WHEN $11 = 'enabled' THEN NULL ELSE disabled_reason END, "
+        + "consecutive_failures = CASE WHEN $11 = 'enabled' THEN 0 ELSE consecutive_failures END, "
+        + "previous_secret = CASE WHEN $12::text IS NOT NULL THEN secret ELSE previous_secret END, "
+        + "previous_secret_expires_at = CASE WHEN $12::text IS NOT NULL THEN $13 ELSE previous_secret_expires_at END, "
+        + "secret = COALESCE($12, secret), "
+        + "updated_at = now() WHERE id = $2 AND " + IN_SCOPE + RETURNING;
+    Tuple args = Tuple.tuple().addUUID(scope.filter()).addUUID(id).addString(p.targetUrl()).addBoolean(p.setEvents())
         .addArrayOfString(p.events() == null ? null : p.events().toArray(String[]::new))
         .addBoolean(p.setDescription()).addString(p.description()).addBoolean(p.setRateLimit())
         .addInteger(p.rateLimitPerS()).addInteger(p.maxInFlight()).addString(p.status()).addString(p.secret())
@@ -88,34 +151,38 @@ public final class SubscriptionRepository {
       if (p.setEvents()) details.put("events", p.events());
       if (p.status() != null) details.put("status", p.status());
       if (p.secret() != null) details.put("secret_rotated", true);
-      return audit.record(tx, "subscription_updated", id, null, null, details).map(updated);
+      return audit.record(tx, scope, updated.tenantId(), "subscription_updated", id, null, null, details).map(updated);
     }));
   }
 
-  public Future<Boolean> delete(UUID id) {
-    return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM subscriptions WHERE id = $1").execute(Tuple.of(id))
-        .compose(rows -> rows.rowCount() == 0
+  public Future<Boolean> delete(Scope scope, UUID id) {
+    return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM subscriptions WHERE id = $2 AND " + IN_SCOPE
+            + " RETURNING tenant_id").execute(Tuple.of(scope.filter(), id))
+        .compose(rows -> rows.size() == 0
             ? Future.succeededFuture(false)
-            : audit.record(tx, "subscription_deleted", id, null, null, new JsonObject()).map(true)));
+            : audit.record(tx, scope, rows.iterator().next().getUUID(0), "subscription_deleted", id, null, null,
+                new JsonObject()).map(true)));
   }
 
-  public Future<Subscription> rotateSecret(UUID id, String newSecret, OffsetDateTime previousExpiresAt) {
+  public Future<Subscription> rotateSecret(Scope scope, UUID id, String newSecret, OffsetDateTime previousExpiresAt) {
     return pool.withTransaction(tx -> tx.preparedQuery("UPDATE subscriptions SET previous_secret = secret, "
-            + "previous_secret_expires_at = $3, secret = $2, updated_at = now() WHERE id = $1 RETURNING " + COLUMNS)
-        .execute(Tuple.of(id, newSecret, previousExpiresAt))
+            + "previous_secret_expires_at = $4, secret = $3, updated_at = now() WHERE id = $2 AND " + IN_SCOPE
+            + RETURNING)
+        .execute(Tuple.of(scope.filter(), id, newSecret, previousExpiresAt))
         .compose(rows -> {
           Subscription s = one(rows);
           return s == null ? Future.succeededFuture(null)
-              : audit.record(tx, "secret_rotated", id, null, null,
+              : audit.record(tx, scope, s.tenantId(), "secret_rotated", id, null, null,
                   new JsonObject().put("previous_secret_expires_at", Times.iso(previousExpiresAt))).map(s);
         }));
   }
 
   /** Enables a subscription and turns its held deliveries back into pending ones; returns their ids to enqueue. */
-  public Future<EnableResult> enable(UUID id) {
-    return pool.withTransaction(tx -> tx.preparedQuery("UPDATE subscriptions SET status = 'enabled', disabled_reason = NULL, "
-            + "consecutive_failures = 0, updated_at = now() WHERE id = $1 RETURNING " + COLUMNS)
-        .execute(Tuple.of(id))
+  public Future<EnableResult> enable(Scope scope, UUID id) {
+    return pool.withTransaction(tx -> tx.preparedQuery("UPDATE subscriptions SET status = 'enabled', "
+            + "disabled_reason = NULL, consecutive_failures = 0, updated_at = now() WHERE id = $2 AND " + IN_SCOPE
+            + RETURNING)
+        .execute(Tuple.of(scope.filter(), id))
         .compose(rows -> {
           Subscription s = one(rows);
           if (s == null) {
@@ -127,7 +194,7 @@ public final class SubscriptionRepository {
               .compose(resumed -> {
                 List<UUID> ids = new ArrayList<>();
                 resumed.forEach(r -> ids.add(r.getUUID(0)));
-                return audit.record(tx, "subscription_enabled", id, null, null,
+                return audit.record(tx, scope, s.tenantId(), "subscription_enabled", id, null, null,
                         new JsonObject().put("resumed_deliveries", ids.size()))
                     .map(new EnableResult(s, ids));
               });
@@ -138,16 +205,16 @@ public final class SubscriptionRepository {
 
   /**
    * Turns a subscription off from the delivery path (circuit breaker, 410 Gone); true when this call disabled it,
-   * so that only one caller audits and announces it.
+   * so that only one caller audits and announces it. The system acts here, on whatever tenant's subscription.
    */
   public static Future<Boolean> disable(SqlClient client, UUID id, String reason) {
     return client.preparedQuery("UPDATE subscriptions SET status = 'disabled', disabled_reason = $2, updated_at = now() "
-            + "WHERE id = $1 AND status = 'enabled'")
+            + "WHERE id = $1 AND status = 'enabled' RETURNING tenant_id")
         .execute(Tuple.of(id, reason))
-        .compose(rows -> rows.rowCount() == 0
+        .compose(rows -> rows.size() == 0
             ? Future.succeededFuture(false)
-            : new AuditRepository().record(client, "subscription_disabled", id, null, null,
-                new JsonObject().put("reason", reason)).map(true));
+            : new AuditRepository().record(client, Scope.SYSTEM, rows.iterator().next().getUUID(0),
+                "subscription_disabled", id, null, null, new JsonObject().put("reason", reason)).map(true));
   }
 
   private static List<Subscription> all(RowSet<Row> rows) {
