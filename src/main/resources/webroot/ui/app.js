@@ -331,7 +331,7 @@
 
   function rotate(s) {
     api('POST', '/subscriptions/' + s.id + '/rotate-secret').then(function (r) {
-      showSecret(s.id, r.secret);
+      showSecret(s.id, r.secret || r.public_key); // a v1a subscription answers its new public key, never a secret
       say('Secret rotated; the previous one keeps signing until ' + new Date(r.previous_secret_expires_at).toLocaleString('en-GB') + '.', true);
     }).catch(function (err) { if (err.message !== 'unauthorized') { say(err.message); } });
   }

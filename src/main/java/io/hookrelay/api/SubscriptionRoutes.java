@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
 final class SubscriptionRoutes {
   static final int MAX_EVENT_FILTERS = 100;
   private static final Pattern EVENT_PATTERN = Pattern.compile("[A-Za-z0-9_.:\\-]{1,128}\\*?|\\*");
+  private static final String V1A_TAKES_NO_SECRET = "secret cannot be given when signature_scheme is 'v1a': "
+      + "hookrelay generates the ed25519 key pair, keeps the private key and returns the public_key";
 
   private final Vertx vertx;
   private final HookrelayConfig config;
@@ -62,22 +64,28 @@ final class SubscriptionRoutes {
   private void create(RoutingContext ctx) {
     JsonObject body = Json.object(ctx);
     String targetUrl = targetUrl(body, true);
+    String scheme = body.getValue("signature_scheme") == null ? Subscription.SCHEME_V1 : signatureScheme(body);
     String secret = secret(body);
+    if (secret != null && Subscription.SCHEME_V1A.equals(scheme)) {
+      throw ApiError.unprocessable(V1A_TAKES_NO_SECRET);
+    }
     List<String> events = events(body);
     String description = description(body);
     Integer rateLimit = rateLimit(body);
     Integer maxInFlight = maxInFlight(body);
     UUID id = Ids.newId();
-    String actualSecret = secret != null ? secret : Signer.generateSecret();
+    Signer.KeyPair pair = Subscription.SCHEME_V1A.equals(scheme) ? Signer.generateKeyPair() : null;
+    String actualSecret = pair != null ? pair.privateKey() : secret != null ? secret : Signer.generateSecret();
     Scope scope = Access.scope(ctx);
     resolvedTarget(targetUrl)
-        .compose(v -> subscriptions.create(scope, id, targetUrl, actualSecret, events, description, rateLimit,
+        .compose(v -> subscriptions.create(scope, id, targetUrl, scheme, actualSecret,
+            pair == null ? null : pair.publicKey(), events, description, rateLimit,
             maxInFlight != null ? maxInFlight : config.maxInFlight()))
         .onSuccess(s -> {
           SubscriptionCache.publishChange(vertx, id);
           String where = Access.tenant(ctx) == null ? "" : "/tenants/" + Access.tenant(ctx).id();
           ctx.response().putHeader("location", where + "/subscriptions/" + id);
-          Json.send(ctx, 201, s.toJson().put("secret", actualSecret));
+          Json.send(ctx, 201, withNewKey(s));
         })
         .onFailure(err -> ctx.fail(err instanceof ApiError ? err
             : err instanceof SubscriptionRepository.LimitReached limit ? ApiError.unprocessable("max_subscriptions: "
@@ -111,7 +119,8 @@ final class SubscriptionRoutes {
 
   private void get(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "subscription");
-    subscriptions.find(Access.scope(ctx), id).onComplete(ar -> respond(ctx, id, ar.succeeded() ? ar.result() : null, ar.cause()));
+    subscriptions.find(Access.scope(ctx), id)
+        .onComplete(ar -> respond(ctx, id, ar.succeeded() ? ar.result() : null, ar.cause()));
   }
 
   private void patch(RoutingContext ctx) {
@@ -130,20 +139,34 @@ final class SubscriptionRoutes {
       throw ApiError.unprocessable("status must be 'enabled' or 'disabled'");
     }
     String secret = secret(body);
+    String scheme = body.getValue("signature_scheme") == null ? null : signatureScheme(body);
+    if (secret != null && Subscription.SCHEME_V1A.equals(scheme)) {
+      throw ApiError.unprocessable(V1A_TAKES_NO_SECRET);
+    }
+    // keys of both schemes are made up front; the statement picks the one the row's (new) scheme needs
+    SubscriptionRepository.NewKeys keys = secret != null || scheme != null ? newKeys(secret) : null;
     var patch = new SubscriptionRepository.Patch(targetUrl, setEvents, events, setDescription, description,
-        setRateLimit, rateLimit, maxInFlight, Subscription.ENABLED.equals(status) ? null : status, secret);
+        setRateLimit, rateLimit, maxInFlight, Subscription.ENABLED.equals(status) ? null : status, secret, scheme, keys);
     OffsetDateTime overlapUntil = Times.now().plus(config.secretOverlap());
     Scope scope = Access.scope(ctx);
     resolvedTarget(targetUrl)
         .compose(v -> subscriptions.update(scope, id, patch, overlapUntil))
+        .compose(updated -> updated == null && secret != null ? refusedSecret(scope, id)
+            : Future.succeededFuture(updated))
         .compose(updated -> updated != null && Subscription.ENABLED.equals(status)
             ? subscriptions.enable(scope, id).compose(r -> enqueue(r.resumedDeliveries(), id).map(r.subscription()))
             : Future.succeededFuture(updated))
         .onComplete(ar -> {
-          if (ar.succeeded() && ar.result() != null) {
+          Subscription s = ar.succeeded() ? ar.result() : null;
+          if (s != null) {
             SubscriptionCache.publishChange(vertx, id);
           }
-          respond(ctx, id, ar.succeeded() ? ar.result() : null, ar.cause());
+          // a change of scheme to v1 made a secret the caller has not seen: show it this once, as create does
+          if (s != null && keys != null && secret == null && s.secret().equals(keys.v1Secret())) {
+            Json.send(ctx, 200, withNewKey(s));
+          } else {
+            respond(ctx, id, s, ar.cause());
+          }
         });
   }
 
@@ -164,19 +187,20 @@ final class SubscriptionRoutes {
   private void rotateSecret(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "subscription");
     String given = ctx.body() != null && ctx.body().length() > 0 ? secret(Json.object(ctx)) : null;
-    String secret = given != null ? given : Signer.generateSecret();
     OffsetDateTime overlapUntil = Times.now().plus(config.secretOverlap());
-    subscriptions.rotateSecret(Access.scope(ctx), id, secret, overlapUntil).onComplete(ar -> {
-      if (ar.failed()) {
-        ctx.fail(ApiError.databaseUnavailable());
-      } else if (ar.result() == null) {
-        ctx.fail(ApiError.notFound("no subscription with id " + id));
-      } else {
-        SubscriptionCache.publishChange(vertx, id);
-        Json.send(ctx, 200, ar.result().toJson().put("secret", secret)
-            .put("previous_secret_expires_at", Times.iso(overlapUntil)));
-      }
-    });
+    Scope scope = Access.scope(ctx);
+    subscriptions.rotateSecret(scope, id, newKeys(given), given != null, overlapUntil)
+        .compose(s -> s == null && given != null ? refusedSecret(scope, id) : Future.succeededFuture(s))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            ctx.fail(ar.cause() instanceof ApiError ? ar.cause() : ApiError.databaseUnavailable());
+          } else if (ar.result() == null) {
+            ctx.fail(ApiError.notFound("no subscription with id " + id));
+          } else {
+            SubscriptionCache.publishChange(vertx, id);
+            Json.send(ctx, 200, withNewKey(ar.result()).put("previous_secret_expires_at", Times.iso(overlapUntil)));
+          }
+        });
   }
 
   private void enable(RoutingContext ctx) {
@@ -240,6 +264,32 @@ final class SubscriptionRoutes {
         });
   }
 
+  /** A fresh key of each scheme: the given (or a generated) v1 secret, and an ed25519 key pair. */
+  private static SubscriptionRepository.NewKeys newKeys(String givenSecret) {
+    Signer.KeyPair pair = Signer.generateKeyPair();
+    return new SubscriptionRepository.NewKeys(givenSecret != null ? givenSecret : Signer.generateSecret(),
+        pair.privateKey(), pair.publicKey());
+  }
+
+  /**
+   * After an update that matched no row although a secret was given: a 422 when the subscription exists (it is v1a,
+   * which takes no secret), null (so a 404) when it does not.
+   */
+  private Future<Subscription> refusedSecret(Scope scope, UUID id) {
+    return subscriptions.find(scope, id).compose(found -> found == null
+        ? Future.succeededFuture(null)
+        : Future.failedFuture(ApiError.unprocessable(V1A_TAKES_NO_SECRET)));
+  }
+
+  /**
+   * The view right after a key was made: for v1 with the secret, shown only here; for v1a the public_key is all the
+   * receiver needs and is in every view, and the private key is never shown.
+   */
+  private static JsonObject withNewKey(Subscription s) {
+    JsonObject view = s.toJson();
+    return Subscription.SCHEME_V1.equals(s.signatureScheme()) ? view.put("secret", s.secret()) : view;
+  }
+
   /** Puts deliveries made due again on the queue; recovery catches any that Redis does not take. */
   private Future<Void> enqueue(List<UUID> ids, UUID subscriptionId) {
     return queue.enqueue(ids, Collections.nCopies(ids.size(), subscriptionId)).recover(err -> Future.succeededFuture());
@@ -280,6 +330,15 @@ final class SubscriptionRoutes {
           + "(or a plain string of 8 to 128 printable characters without spaces)");
     }
     return s;
+  }
+
+  private static String signatureScheme(JsonObject body) {
+    Object value = body.getValue("signature_scheme");
+    if (!(value instanceof String scheme) || !Subscription.SIGNATURE_SCHEMES.contains(scheme)) {
+      throw ApiError.unprocessable("signature_scheme must be 'v1' (HMAC-SHA256 with a whsec_ secret, the default) "
+          + "or 'v1a' (ed25519: hookrelay keeps the private key and returns a whpk_ public_key)");
+    }
+    return scheme;
   }
 
   private static List<String> events(JsonObject body) {

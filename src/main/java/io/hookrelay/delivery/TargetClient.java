@@ -57,9 +57,9 @@ public final class TargetClient {
   public Future<Response> send(Subscription s, Claimed claimed, int attemptNumber, OffsetDateTime startedAt) {
     long timestamp = startedAt.toEpochSecond();
     byte[] body = claimed.payload().getBytes();
-    List<byte[]> keys = new ArrayList<>(2);
+    List<SigningKey> keys = new ArrayList<>(2);
     for (String secret : s.signingSecrets(startedAt)) {
-      keys.add(Signer.secretBytes(secret));
+      keys.add(SigningKey.parse(secret));
     }
     String webhookId = claimed.id().toString();
     BoundedBody responseBody = new BoundedBody(RESPONSE_BODY_LIMIT);

@@ -8,7 +8,7 @@ import java.util.Arrays;
  *
  * @param port              port to listen on; 0 picks any free one
  * @param host              interface to bind
- * @param secret            when not null, every request's signature is checked against it
+ * @param secret            when not null, every request's signature is checked against it (a whpk_ key checks v1a)
  * @param failRate          fraction (0..1) of webhook requests answered 500, chosen at random
  * @param status            status every other webhook request is answered with
  * @param latencyMs         delay before each webhook answer
@@ -30,7 +30,8 @@ public record SinkOptions(int port, String host, String secret, double failRate,
       "",
       "  --port P            port to listen on, 0..65535, 0 = any free port (default " + DEFAULT_PORT + ")",
       "  --host H            interface to bind (default " + DEFAULT_HOST + ")",
-      "  --secret S          verify webhook-signature with this secret (whsec_... or a plain secret)",
+      "  --secret S          verify webhook-signature with this secret (whsec_... or a plain secret: v1)",
+      "                      or with this public key (whpk_...: v1a)",
       "  --fail-rate F       answer 500 to this fraction of requests, 0..1, chosen at random (default 0)",
       "  --status CODE       answer every request with CODE, 100..599, e.g. 410, 429, 500 (default 200)",
       "  --latency-ms L      answer after L milliseconds, 0.." + MAX_LATENCY_MS + " (default 0)",
@@ -48,9 +49,9 @@ public record SinkOptions(int port, String host, String secret, double failRate,
     if (host == null || host.isBlank()) {
       throw new IllegalArgumentException("--host must not be empty");
     }
-    if (secret != null && !Signer.isValidSecret(secret)) {
+    if (secret != null && !Signer.isValidSecret(secret) && !Signer.isValidPublicKey(secret)) {
       throw new IllegalArgumentException("--secret must be whsec_ + base64 of 24..64 bytes,"
-          + " or 8..128 printable ASCII characters without spaces");
+          + " 8..128 printable ASCII characters without spaces, or whpk_ + base64 of a 32-byte ed25519 public key");
     }
     if (!(failRate >= 0 && failRate <= 1)) {
       throw new IllegalArgumentException("--fail-rate must be a number between 0 and 1, got " + failRate);

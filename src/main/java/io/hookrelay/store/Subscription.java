@@ -15,6 +15,8 @@ public record Subscription(
     String secret,
     String previousSecret,
     OffsetDateTime previousSecretExpiresAt,
+    String signatureScheme,
+    String publicKey,
     List<String> eventTypes,
     String description,
     String status,
@@ -29,21 +31,16 @@ public record Subscription(
 
   public static final String ENABLED = "enabled";
   /** Columns to select, with the tenant's state (a subscription of a tenant being deleted is skipped at once). */
-  static final String COLUMNS = "id, target_url, secret, previous_secret, previous_secret_expires_at, event_types, "
-      + "description, status, disabled_reason, consecutive_failures, rate_limit_per_s, max_in_flight, created_at, "
-      + "updated_at, tenant_id";
-
-  /** A subscription of the default tenant (tests and tools that predate tenants). */
-  public Subscription(UUID id, String targetUrl, String secret, String previousSecret,
-      OffsetDateTime previousSecretExpiresAt, List<String> eventTypes, String description, String status,
-      String disabledReason, int consecutiveFailures, Integer rateLimitPerS, int maxInFlight, OffsetDateTime createdAt,
-      OffsetDateTime updatedAt) {
-    this(id, targetUrl, secret, previousSecret, previousSecretExpiresAt, eventTypes, description, status,
-        disabledReason, consecutiveFailures, rateLimitPerS, maxInFlight, createdAt, updatedAt,
-        io.hookrelay.tenant.Scope.DEFAULT_TENANT, true);
-  }
+  static final String COLUMNS = "id, target_url, secret, previous_secret, previous_secret_expires_at, "
+      + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, "
+      + "rate_limit_per_s, max_in_flight, created_at, updated_at, tenant_id";
 
   public static final String DISABLED = "disabled";
+  /** Standard Webhooks symmetric signatures: HMAC-SHA256 with a shared "whsec_" secret. */
+  public static final String SCHEME_V1 = "v1";
+  /** Standard Webhooks asymmetric signatures: ed25519, the private key stays here, receivers get the "whpk_" key. */
+  public static final String SCHEME_V1A = "v1a";
+  public static final List<String> SIGNATURE_SCHEMES = List.of(SCHEME_V1, SCHEME_V1A);
 
   public boolean enabled() {
     return ENABLED.equals(status);
@@ -70,6 +67,8 @@ public record Subscription(
         row.getString("secret"),
         row.getString("previous_secret"),
         row.getOffsetDateTime("previous_secret_expires_at"),
+        row.getString("signature_scheme"),
+        row.getString("public_key"),
         types == null ? null : Arrays.asList(types),
         row.getString("description"),
         row.getString("status"),
@@ -83,12 +82,14 @@ public record Subscription(
         !"deleting".equals(row.getString("tenant_status")));
   }
 
-  /** The public view: never the secret. */
+  /** The public view: never the secret nor a private key; the v1a public key is no secret and receivers need it. */
   public JsonObject toJson() {
     return new JsonObject()
         .put("id", id.toString())
         .put("tenant_id", tenantId.toString())
         .put("target_url", targetUrl)
+        .put("signature_scheme", signatureScheme)
+        .put("public_key", publicKey)
         .put("events", eventTypes == null ? null : new JsonArray(eventTypes))
         .put("description", description)
         .put("status", status)

@@ -15,16 +15,16 @@ import java.util.UUID;
 
 /**
  * The subscriptions table: CRUD, secret rotation, and the circuit breaker's enable/disable. Every call from the API
- * takes a {@link Scope} ($1 of each statement): rows of another tenant, or of a tenant being deleted, are not found,
- * exactly like rows that do not exist.
+ * takes a {@link Scope}: rows of another tenant, or of a tenant being deleted, are not found, exactly like rows that
+ * do not exist.
  */
 public final class SubscriptionRepository {
-  private static final String SELECT = "SELECT " + Subscription.COLUMNS + ", "
+  private static final String COLUMNS = Subscription.COLUMNS;
+  private static final String SELECT = "SELECT " + COLUMNS + ", "
       + "(SELECT t.status FROM tenants t WHERE t.id = subscriptions.tenant_id) AS tenant_status FROM subscriptions";
   /** The scope's condition on a tenant_id column, with the scope's tenant (or null for every tenant) as $1. */
-  static final String IN_SCOPE = "tenant_id IN (SELECT id FROM tenants WHERE status = 'active' "
-      + "AND ($1::uuid IS NULL OR id = $1))";
-  private static final String RETURNING = " RETURNING " + Subscription.COLUMNS + ", 'active' AS tenant_status";
+  static final String IN_SCOPE = inScope(1);
+  private static final String RETURNING = " RETURNING " + COLUMNS + ", 'active' AS tenant_status";
 
   private final Pool pool;
   private final AuditRepository audit = new AuditRepository();
@@ -33,10 +33,25 @@ public final class SubscriptionRepository {
     this.pool = pool;
   }
 
-  /** What a PATCH may change; a null field is left as it is, except where its {@code set…} flag says otherwise. */
+  /**
+   * What a PATCH may change; a null field is left as it is, except where its {@code set…} flag says otherwise.
+   * A {@code signatureScheme} other than the current one switches to {@code newKeys}' key of that scheme.
+   */
   public record Patch(String targetUrl, boolean setEvents, List<String> events, boolean setDescription,
       String description, boolean setRateLimit, Integer rateLimitPerS, Integer maxInFlight, String status,
-      String secret) {}
+      String secret, String signatureScheme, NewKeys newKeys) {}
+
+  /**
+   * Fresh keys of both schemes, made before the statement runs: the row's scheme, read in the same UPDATE, picks
+   * one, so a rotation cannot race a change of scheme. {@code v1Secret} may be one the user gave.
+   */
+  public record NewKeys(String v1Secret, String v1aPrivateKey, String v1aPublicKey) {}
+
+  /** The scope's condition on a tenant_id column, the scope's tenant (or null for every tenant) being ${@code n}. */
+  static String inScope(int n) {
+    return "tenant_id IN (SELECT id FROM tenants WHERE status = 'active' AND ($" + n + "::uuid IS NULL OR id = $" + n
+        + "))";
+  }
 
   /** The tenant already has as many subscriptions as its max_subscriptions allows. */
   public static final class LimitReached extends RuntimeException {
@@ -60,11 +75,12 @@ public final class SubscriptionRepository {
   }
 
   /**
-   * Creates a subscription in the scope's home tenant, within its max_subscriptions: the tenant row is locked for
-   * the count, so concurrent creates cannot overshoot the limit.
+   * Creates a subscription in the scope's home tenant, within its max_subscriptions (the tenant row is locked for
+   * the count, so concurrent creates cannot overshoot); for v1a, {@code secret} is the "whsk_" private key and
+   * {@code publicKey} its "whpk_".
    */
-  public Future<Subscription> create(Scope scope, UUID id, String targetUrl, String secret, List<String> events,
-      String description, Integer rateLimitPerS, int maxInFlight) {
+  public Future<Subscription> create(Scope scope, UUID id, String targetUrl, String signatureScheme, String secret,
+      String publicKey, List<String> events, String description, Integer rateLimitPerS, int maxInFlight) {
     UUID tenant = scope.home();
     return pool.withTransaction(tx -> tx.preparedQuery("SELECT max_subscriptions FROM tenants WHERE id = $1 "
             + "AND status = 'active' FOR UPDATE").execute(Tuple.of(tenant))
@@ -80,12 +96,14 @@ public final class SubscriptionRepository {
               .compose(c -> c.iterator().next().getLong(0) >= max
                   ? Future.failedFuture(new LimitReached(max)) : Future.succeededFuture());
         })
-        .compose(v -> tx.preparedQuery("INSERT INTO subscriptions (id, target_url, secret, event_types, description, "
-                + "rate_limit_per_s, max_in_flight, tenant_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)" + RETURNING)
-            .execute(Tuple.of(id, targetUrl, secret, events == null ? null : events.toArray(String[]::new), description,
-                rateLimitPerS, maxInFlight, tenant)))
+        .compose(v -> tx.preparedQuery("INSERT INTO subscriptions (id, target_url, signature_scheme, secret, "
+                + "public_key, event_types, description, rate_limit_per_s, max_in_flight, tenant_id) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)" + RETURNING)
+            .execute(Tuple.tuple().addUUID(id).addString(targetUrl).addString(signatureScheme).addString(secret)
+                .addString(publicKey).addArrayOfString(events == null ? null : events.toArray(String[]::new))
+                .addString(description).addInteger(rateLimitPerS).addInteger(maxInFlight).addUUID(tenant)))
         .compose(rows -> audit.record(tx, scope, tenant, "subscription_created", id, null, null,
-                new JsonObject().put("target_url", targetUrl))
+                new JsonObject().put("target_url", targetUrl).put("signature_scheme", signatureScheme))
             .map(v -> Subscription.from(rows.iterator().next()))));
   }
 
@@ -121,26 +139,40 @@ public final class SubscriptionRepository {
         .map(SubscriptionRepository::one);
   }
 
+  /**
+   * Applies a PATCH. A new secret, or a change of scheme, rotates: the old key keeps signing until
+   * {@code previousSecretExpiresAt}. Answers null when there is no such subscription, and also when a secret was
+   * given for a subscription that is (or becomes) v1a, which takes no secret: {@link #find} tells the two apart.
+   */
   public Future<Subscription> update(Scope scope, UUID id, Patch p, OffsetDateTime previousSecretExpiresAt) {
+    // $11 the secret the user gave, $13 the scheme asked for, $14..$16 the candidate new keys
+    String changesKey = "($11::text IS NOT NULL OR ($13::text IS NOT NULL AND $13 <> signature_scheme))";
+    String newScheme = "COALESCE($13, signature_scheme)";
     String sql = "UPDATE subscriptions SET "
-        + "target_url = COALESCE($3, target_url), "
-        + "event_types = CASE WHEN $4 THEN $5 ELSE event_types END, "
-        + "description = CASE WHEN $6 THEN $7 ELSE description END, "
-        + "rate_limit_per_s = CASE WHEN $8 THEN $9 ELSE rate_limit_per_s END, "
-        + "max_in_flight = COALESCE($10, max_in_flight), "
-        + "status = COALESCE($11, status), "
-        + "disabled_reason = CASE WHEN $11 = 'disabled' THEN 'disabled through the API' "
-        + "  WHEN $11 = 'enabled' THEN NULL ELSE disabled_reason END, "
-        + "consecutive_failures = CASE WHEN $11 = 'enabled' THEN 0 ELSE consecutive_failures END, "
-        + "previous_secret = CASE WHEN $12::text IS NOT NULL THEN secret ELSE previous_secret END, "
-        + "previous_secret_expires_at = CASE WHEN $12::text IS NOT NULL THEN $13 ELSE previous_secret_expires_at END, "
-        + "secret = COALESCE($12, secret), "
-        + "updated_at = now() WHERE id = $2 AND " + IN_SCOPE + RETURNING;
-    Tuple args = Tuple.tuple().addUUID(scope.filter()).addUUID(id).addString(p.targetUrl()).addBoolean(p.setEvents())
+        + "target_url = COALESCE($2, target_url), "
+        + "event_types = CASE WHEN $3 THEN $4 ELSE event_types END, "
+        + "description = CASE WHEN $5 THEN $6 ELSE description END, "
+        + "rate_limit_per_s = CASE WHEN $7 THEN $8 ELSE rate_limit_per_s END, "
+        + "max_in_flight = COALESCE($9, max_in_flight), "
+        + "status = COALESCE($10, status), "
+        + "disabled_reason = CASE WHEN $10 = 'disabled' THEN 'disabled through the API' "
+        + "  WHEN $10 = 'enabled' THEN NULL ELSE disabled_reason END, "
+        + "consecutive_failures = CASE WHEN $10 = 'enabled' THEN 0 ELSE consecutive_failures END, "
+        + "previous_secret = CASE WHEN " + changesKey + " THEN secret ELSE previous_secret END, "
+        + "previous_secret_expires_at = CASE WHEN " + changesKey + " THEN $12 ELSE previous_secret_expires_at END, "
+        + "secret = CASE WHEN NOT " + changesKey + " THEN secret WHEN " + newScheme + " = 'v1a' THEN $15 ELSE $14 END, "
+        + "public_key = CASE WHEN NOT " + changesKey + " THEN public_key WHEN " + newScheme + " = 'v1a' THEN $16 END, "
+        + "signature_scheme = " + newScheme + ", "
+        + "updated_at = now() WHERE id = $1 AND NOT ($11::text IS NOT NULL AND " + newScheme + " = 'v1a') "
+        + "AND " + inScope(17) + RETURNING;
+    NewKeys keys = p.newKeys() != null ? p.newKeys() : new NewKeys(null, null, null);
+    Tuple args = Tuple.tuple().addUUID(id).addString(p.targetUrl()).addBoolean(p.setEvents())
         .addArrayOfString(p.events() == null ? null : p.events().toArray(String[]::new))
         .addBoolean(p.setDescription()).addString(p.description()).addBoolean(p.setRateLimit())
         .addInteger(p.rateLimitPerS()).addInteger(p.maxInFlight()).addString(p.status()).addString(p.secret())
-        .addOffsetDateTime(previousSecretExpiresAt);
+        .addOffsetDateTime(previousSecretExpiresAt).addString(p.signatureScheme())
+        .addString(keys.v1Secret()).addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey())
+        .addUUID(scope.filter());
     return pool.withTransaction(tx -> tx.preparedQuery(sql).execute(args).compose(rows -> {
       Subscription updated = one(rows);
       if (updated == null) {
@@ -150,8 +182,12 @@ public final class SubscriptionRepository {
       if (p.targetUrl() != null) details.put("target_url", p.targetUrl());
       if (p.setEvents()) details.put("events", p.events());
       if (p.status() != null) details.put("status", p.status());
-      if (p.secret() != null) details.put("secret_rotated", true);
-      return audit.record(tx, scope, updated.tenantId(), "subscription_updated", id, null, null, details).map(updated);
+      if (p.signatureScheme() != null) details.put("signature_scheme", updated.signatureScheme());
+      if (updated.secret().equals(keys.v1Secret()) || updated.secret().equals(keys.v1aPrivateKey())) {
+        details.put("secret_rotated", true);
+      }
+      return audit.record(tx, scope, updated.tenantId(), "subscription_updated", id, null, null, details)
+          .map(updated);
     }));
   }
 
@@ -164,11 +200,22 @@ public final class SubscriptionRepository {
                 new JsonObject()).map(true)));
   }
 
-  public Future<Subscription> rotateSecret(Scope scope, UUID id, String newSecret, OffsetDateTime previousExpiresAt) {
+  /**
+   * Rotates to the new key of the subscription's own scheme; the old key keeps signing until {@code previousExpiresAt}.
+   * Answers null when there is no such subscription, and also when {@code secretGiven} and the subscription is v1a,
+   * which takes no secret: {@link #find} tells the two apart.
+   */
+  public Future<Subscription> rotateSecret(Scope scope, UUID id, NewKeys keys, boolean secretGiven,
+      OffsetDateTime previousExpiresAt) {
     return pool.withTransaction(tx -> tx.preparedQuery("UPDATE subscriptions SET previous_secret = secret, "
-            + "previous_secret_expires_at = $4, secret = $3, updated_at = now() WHERE id = $2 AND " + IN_SCOPE
+            + "previous_secret_expires_at = $3, "
+            + "secret = CASE WHEN signature_scheme = 'v1a' THEN $4 ELSE $2 END, "
+            + "public_key = CASE WHEN signature_scheme = 'v1a' THEN $5 END, "
+            + "updated_at = now() WHERE id = $1 AND NOT ($6 AND signature_scheme = 'v1a') AND " + inScope(7)
             + RETURNING)
-        .execute(Tuple.of(scope.filter(), id, newSecret, previousExpiresAt))
+        .execute(Tuple.tuple().addUUID(id).addString(keys.v1Secret()).addOffsetDateTime(previousExpiresAt)
+            .addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey()).addBoolean(secretGiven)
+            .addUUID(scope.filter()))
         .compose(rows -> {
           Subscription s = one(rows);
           return s == null ? Future.succeededFuture(null)

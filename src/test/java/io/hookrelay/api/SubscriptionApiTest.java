@@ -384,6 +384,163 @@ class SubscriptionApiTest {
     }
   }
 
+  // --- signature schemes ---
+
+  private static JsonObject createV1a() {
+    return create(new JsonObject().put("target_url", TARGET).put("signature_scheme", "v1a"));
+  }
+
+  /** Whether the stored secret starts with the prefix ("whsk_" for an ed25519 private key, "whsec_" for HMAC). */
+  private static boolean storedSecretStartsWith(String id, String prefix) {
+    return node.count("SELECT count(*) FROM subscriptions WHERE id = '" + id + "' AND starts_with(secret, '" + prefix
+        + "')") == 1;
+  }
+
+  @Test
+  void createDefaultsToV1WithNoPublicKey() {
+    JsonObject s = create(new JsonObject().put("target_url", TARGET));
+
+    assertThat(s.getString("signature_scheme")).isEqualTo("v1");
+    assertThat(s.containsKey("public_key")).isTrue();
+    assertThat(s.getString("public_key")).isNull();
+    assertThat(s.getString("secret")).startsWith("whsec_");
+  }
+
+  @Test
+  void createWithV1aAnswersAWhpkPublicKeyAndNoSecret() {
+    JsonObject s = createV1a();
+    String id = s.getString("id");
+
+    assertThat(s.getString("signature_scheme")).isEqualTo("v1a");
+    assertThat(s.getString("public_key")).startsWith("whpk_");
+    assertThat(Signer.isValidPublicKey(s.getString("public_key"))).isTrue();
+    assertThat(s.containsKey("secret")).isFalse();
+    assertThat(s.encode()).doesNotContain("whsk_");
+    assertThat(storedSecretStartsWith(id, "whsk_")).isTrue();
+    assertThat(node.count("SELECT count(*) FROM subscriptions WHERE id = '" + id + "' AND signature_scheme = 'v1a' "
+        + "AND public_key = '" + s.getString("public_key") + "'")).isEqualTo(1);
+  }
+
+  @Test
+  void theV1aPrivateKeyNeverAppearsInAnyAnswerButThePublicKeyShowsOnGet() {
+    JsonObject s = createV1a();
+    String id = s.getString("id");
+
+    TestNode.Response get = node.get("/subscriptions/" + id);
+    assertThat(get.json().getString("public_key")).isEqualTo(s.getString("public_key"));
+    List<TestNode.Response> answers = List.of(
+        get,
+        node.get("/subscriptions?limit=1000"),
+        node.patch("/subscriptions/" + id, new JsonObject().put("description", "d")),
+        node.patch("/subscriptions/" + id, new JsonObject().put("signature_scheme", "v1a")),
+        node.post("/subscriptions/" + id + "/rotate-secret", null),
+        node.post("/subscriptions/" + id + "/enable", null),
+        node.get("/subscriptions/" + id));
+    for (TestNode.Response r : answers) {
+      assertThat(r.status()).as(r.toString()).isEqualTo(200);
+      assertThat(r.body()).doesNotContain("whsk_").doesNotContain("\"secret\"").doesNotContain("previous_secret\"");
+    }
+  }
+
+  @Test
+  void rotateSecretOnV1aAnswersANewPublicKeyAndKeepsTheOldPrivateKeyForTheOverlap() {
+    JsonObject s = createV1a();
+    String id = s.getString("id");
+
+    TestNode.Response r = node.post("/subscriptions/" + id + "/rotate-secret", null);
+
+    assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    assertThat(r.json().getString("public_key")).startsWith("whpk_").isNotEqualTo(s.getString("public_key"));
+    assertThat(r.json().getString("signature_scheme")).isEqualTo("v1a");
+    assertThat(r.json().containsKey("secret")).isFalse();
+    assertThat(r.json().getString("previous_secret_expires_at")).isNotBlank();
+    assertThat(node.count("SELECT count(*) FROM subscriptions WHERE id = '" + id + "' AND secret LIKE 'whsk\\_%' "
+        + "AND previous_secret LIKE 'whsk\\_%' AND previous_secret <> secret "
+        + "AND public_key = '" + r.json().getString("public_key") + "'")).isEqualTo(1);
+  }
+
+  @Test
+  void aV1aSubscriptionTakesNoSecretOnCreatePatchOrRotate() {
+    String given = "whsec_" + Base64.getEncoder().encodeToString(new byte[32]);
+    assertError(node.post("/subscriptions", new JsonObject().put("target_url", TARGET)
+        .put("signature_scheme", "v1a").put("secret", given)), 422, "validation_failed", "secret");
+    String id = createV1a().getString("id");
+
+    assertError(node.patch("/subscriptions/" + id, new JsonObject().put("secret", given)),
+        422, "validation_failed", "secret cannot be given");
+    assertError(node.post("/subscriptions/" + id + "/rotate-secret", new JsonObject().put("secret", given)),
+        422, "validation_failed", "secret cannot be given");
+    assertThat(storedSecretStartsWith(id, "whsk_")).isTrue();
+  }
+
+  @Test
+  void anEd25519KeyIsNotAcceptedAsASecret() {
+    String privateKey = "whsk_" + Base64.getEncoder().encodeToString(new byte[32]);
+    assertError(node.post("/subscriptions", new JsonObject().put("target_url", TARGET).put("secret", privateKey)),
+        422, "validation_failed", "secret");
+  }
+
+  @Test
+  void anUnknownSignatureSchemeIs422NamingTheFieldAndTheAllowedValues() {
+    String id = create(new JsonObject().put("target_url", TARGET)).getString("id");
+    for (Object bad : List.of("v2", "V1A", "", 1)) {
+      assertError(node.post("/subscriptions", new JsonObject().put("target_url", TARGET).put("signature_scheme", bad)),
+          422, "validation_failed", "signature_scheme must be 'v1'");
+      assertError(node.patch("/subscriptions/" + id, new JsonObject().put("signature_scheme", bad)),
+          422, "validation_failed", "'v1a'");
+    }
+  }
+
+  @Test
+  void patchSwitchesTheSchemeWithANewKeyAndTheOldKeyOverlaps() {
+    JsonObject s = create(new JsonObject().put("target_url", TARGET));
+    String id = s.getString("id");
+    String oldSecret = s.getString("secret");
+
+    TestNode.Response toV1a = node.patch("/subscriptions/" + id, new JsonObject().put("signature_scheme", "v1a"));
+    assertThat(toV1a.status()).as(toV1a.toString()).isEqualTo(200);
+    assertThat(toV1a.json().getString("signature_scheme")).isEqualTo("v1a");
+    assertThat(toV1a.json().getString("public_key")).startsWith("whpk_");
+    assertThat(toV1a.body()).doesNotContain("whsk_").doesNotContain("\"secret\"");
+    assertThat(node.count("SELECT count(*) FROM subscriptions WHERE id = '" + id + "' AND secret LIKE 'whsk\\_%' "
+        + "AND previous_secret = '" + oldSecret + "' AND previous_secret_expires_at > now()")).isEqualTo(1);
+
+    TestNode.Response back = node.patch("/subscriptions/" + id, new JsonObject().put("signature_scheme", "v1"));
+    assertThat(back.status()).as(back.toString()).isEqualTo(200);
+    assertThat(back.json().getString("signature_scheme")).isEqualTo("v1");
+    assertThat(back.json().getString("public_key")).isNull();
+    assertThat(back.json().getString("secret")).startsWith("whsec_").isNotEqualTo(oldSecret);
+    assertThat(storedSecretStartsWith(id, "whsec_")).isTrue();
+  }
+
+  @Test
+  void patchWithTheCurrentSchemeChangesNoKey() {
+    JsonObject s = createV1a();
+    String id = s.getString("id");
+
+    TestNode.Response r = node.patch("/subscriptions/" + id, new JsonObject().put("signature_scheme", "v1a"));
+
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.json().getString("public_key")).isEqualTo(s.getString("public_key"));
+    assertThat(node.count("SELECT count(*) FROM subscriptions WHERE id = '" + id + "' AND previous_secret IS NULL"))
+        .isEqualTo(1);
+  }
+
+  @Test
+  void patchToV1WithAGivenSecretKeepsIt() {
+    String id = createV1a().getString("id");
+    String given = "whsec_" + Base64.getEncoder().encodeToString(new byte[32]);
+
+    TestNode.Response r = node.patch("/subscriptions/" + id,
+        new JsonObject().put("signature_scheme", "v1").put("secret", given));
+
+    assertThat(r.status()).as(r.toString()).isEqualTo(200);
+    assertThat(r.json().getString("signature_scheme")).isEqualTo("v1");
+    assertThat(r.body()).doesNotContain(given);
+    assertThat(node.count("SELECT count(*) FROM subscriptions WHERE id = '" + id + "' AND secret = '" + given
+        + "' AND public_key IS NULL AND previous_secret LIKE 'whsk\\_%'")).isEqualTo(1);
+  }
+
   // --- trailing slashes ---
 
   @Test

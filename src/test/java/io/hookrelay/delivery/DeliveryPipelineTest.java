@@ -99,10 +99,8 @@ class DeliveryPipelineTest {
     JsonObject subscription = subscribe(receiver);
     String secret = subscription.getString("secret");
 
-    ingestRaw(subscription.getString("id"), "{\"order\":42}");
+    Received r = firstDelivery(receiver, subscription.getString("id"), "{\"order\":42}");
 
-    receiver.awaitCount(1, DEADLINE);
-    Received r = receiver.received().get(0);
     assertThat(verifies(secret, r, r.header("webhook-signature"))).isTrue();
     assertThat(verifies(Signer.generateSecret(), r, r.header("webhook-signature"))).isFalse();
   }
@@ -113,20 +111,67 @@ class DeliveryPipelineTest {
     JsonObject subscription = subscribe(receiver);
     String id = subscription.getString("id");
     String oldSecret = subscription.getString("secret");
-    TestNode.Response rotated = node.post("/subscriptions/" + id + "/rotate-secret", null);
-    assertThat(rotated.status()).isEqualTo(200);
-    String newSecret = rotated.json().getString("secret");
+    String newSecret = rotate(id).getString("secret");
     assertThat(newSecret).startsWith("whsec_").isNotEqualTo(oldSecret);
 
-    ingestRaw(id, "{\"rotated\":true}");
+    Received r = firstDelivery(receiver, id, "{\"rotated\":true}");
 
-    receiver.awaitCount(1, DEADLINE);
-    Received r = receiver.received().get(0);
     String[] signatures = r.header("webhook-signature").split(" ");
     assertThat(signatures).hasSize(2);
     assertThat(verifies(newSecret, r, signatures[0])).isTrue();
     assertThat(verifies(oldSecret, r, signatures[1])).isTrue();
     assertThat(verifies(oldSecret, r, signatures[0])).isFalse();
+  }
+
+  @Test
+  void aV1aSubscriptionSignsWithEd25519ThatItsPublicKeyVerifies() {
+    TestReceiver receiver = receiver(n -> Answer.status(200));
+    JsonObject subscription = node.subscribe(receiver.url(), filter().put("signature_scheme", "v1a"));
+    String publicKey = subscription.getString("public_key");
+
+    Received r = firstDelivery(receiver, subscription.getString("id"), "{\"order\":42}");
+
+    assertThat(r.header("webhook-signature")).startsWith("v1a,").doesNotContain(" ");
+    assertThat(verifies(publicKey, r, r.header("webhook-signature"))).isTrue();
+    assertThat(verifies(Signer.generateKeyPair().publicKey(), r, r.header("webhook-signature"))).isFalse();
+  }
+
+  @Test
+  void afterAV1aRotationADeliveryCarriesTwoEd25519SignaturesOnePerLiveKey() {
+    TestReceiver receiver = receiver(n -> Answer.status(200));
+    JsonObject subscription = node.subscribe(receiver.url(), filter().put("signature_scheme", "v1a"));
+    String id = subscription.getString("id");
+    String oldKey = subscription.getString("public_key");
+    String newKey = rotate(id).getString("public_key");
+    assertThat(newKey).startsWith("whpk_").isNotEqualTo(oldKey);
+
+    Received r = firstDelivery(receiver, id, "{\"rotated\":true}");
+
+    String[] signatures = r.header("webhook-signature").split(" ");
+    assertThat(signatures).hasSize(2).allMatch(sig -> sig.startsWith("v1a,"));
+    assertThat(verifies(newKey, r, signatures[0])).isTrue();
+    assertThat(verifies(oldKey, r, signatures[1])).isTrue();
+    assertThat(verifies(oldKey, r, signatures[0])).isFalse();
+  }
+
+  @Test
+  void switchingAV1SubscriptionToV1aSignsWithTheNewKeyAndTheOldSecretForTheOverlap() {
+    TestReceiver receiver = receiver(n -> Answer.status(200));
+    JsonObject subscription = subscribe(receiver);
+    String id = subscription.getString("id");
+    String oldSecret = subscription.getString("secret");
+    TestNode.Response switched = node.patch("/subscriptions/" + id, new JsonObject().put("signature_scheme", "v1a"));
+    assertThat(switched.status()).as(switched.toString()).isEqualTo(200);
+    String publicKey = switched.json().getString("public_key");
+
+    Received r = firstDelivery(receiver, id, "{\"switched\":true}");
+
+    String[] signatures = r.header("webhook-signature").split(" ");
+    assertThat(signatures).hasSize(2);
+    assertThat(signatures[0]).startsWith("v1a,");
+    assertThat(signatures[1]).startsWith("v1,");
+    assertThat(verifies(publicKey, r, r.header("webhook-signature"))).isTrue();
+    assertThat(verifies(oldSecret, r, r.header("webhook-signature"))).isTrue();
   }
 
   @Test
@@ -357,6 +402,19 @@ class DeliveryPipelineTest {
 
   private static JsonObject subscribe(TestReceiver receiver) {
     return node.subscribe(receiver.url(), filter());
+  }
+
+  /** Ingests these exact bytes to a subscription whose receiver has had nothing yet, and answers what it got. */
+  private static Received firstDelivery(TestReceiver receiver, String subscriptionId, String raw) {
+    ingestRaw(subscriptionId, raw);
+    receiver.awaitCount(1, DEADLINE);
+    return receiver.received().get(0);
+  }
+
+  private static JsonObject rotate(String subscriptionId) {
+    TestNode.Response rotated = node.post("/subscriptions/" + subscriptionId + "/rotate-secret", null);
+    assertThat(rotated.status()).as(rotated.toString()).isEqualTo(200);
+    return rotated.json();
   }
 
   /** Ingests these exact bytes (no client-side re-serialisation) and answers the webhook id. */

@@ -3,6 +3,7 @@ package io.hookrelay.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hookrelay.store.Subscription;
+import io.hookrelay.testing.Fixtures;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -194,8 +195,7 @@ class SchedulerTest {
   }
 
   private static Subscription subscription(int maxInFlight, Integer ratePerSecond) {
-    return new Subscription(UUID.randomUUID(), "https://example.com/hook", "whsec_x", null, null, List.of(), null,
-        Subscription.ENABLED, null, 0, ratePerSecond, maxInFlight, null, null);
+    return Fixtures.subscription("https://example.com/hook", "whsec_x", maxInFlight, ratePerSecond);
   }
 
   private static final class FakeClock implements Scheduler.Clock {

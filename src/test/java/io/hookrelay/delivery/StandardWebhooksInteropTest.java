@@ -16,7 +16,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Deliveries verify with the official Standard Webhooks library (Python, from PyPI), not only with our own Signer.
- * .ci/run installs the library; where Python or the package is missing the test says so and skips.
+ * That library (1.1.0) knows v1 only, so v1a (ed25519) deliveries are verified by a short script on the 'cryptography'
+ * package that follows the specification. .ci/run installs both; where Python or a package is missing the test says
+ * so and skips.
  */
 class StandardWebhooksInteropTest {
   private static TestNode node;
@@ -24,7 +26,7 @@ class StandardWebhooksInteropTest {
 
   @BeforeAll
   static void start() {
-    assumeTrue(pythonHasStandardWebhooks(),
+    assumeTrue(pythonHas("standardwebhooks"),
         "python3 with the 'standardwebhooks' package is needed: python3 -m pip install standardwebhooks");
     node = TestNode.start();
     receiver = TestReceiver.answering(204);
@@ -44,11 +46,9 @@ class StandardWebhooksInteropTest {
   void theOfficialLibraryVerifiesADelivery() throws Exception {
     JsonObject subscription = node.subscribe(receiver.url(), null);
     String payload = "{\"order\": 1, \"note\": \"caf\u00e9 \u2603\"}";
-    int before = receiver.count();
-    node.post("/ingest/" + subscription.getString("id"), payload);
-    receiver.awaitCount(before + 1, Duration.ofSeconds(20));
+    TestReceiver.Received delivery = deliver(subscription.getString("id"), payload);
 
-    assertThat(verify(subscription.getString("secret"), receiver.received().get(before))).isEqualTo("verified");
+    assertThat(verify(subscription.getString("secret"), delivery)).isEqualTo("verified");
   }
 
   @Test
@@ -56,10 +56,7 @@ class StandardWebhooksInteropTest {
     JsonObject subscription = node.subscribe(receiver.url(), null);
     String id = subscription.getString("id");
     String newSecret = node.post("/subscriptions/" + id + "/rotate-secret", null).json().getString("secret");
-    int before = receiver.count();
-    node.post("/ingest/" + id, new JsonObject().put("rotated", true));
-    receiver.awaitCount(before + 1, Duration.ofSeconds(20));
-    TestReceiver.Received delivery = receiver.received().get(before);
+    TestReceiver.Received delivery = deliver(id, new JsonObject().put("rotated", true));
 
     assertThat(delivery.header("webhook-signature").split(" ")).hasSize(2);
     assertThat(verify(newSecret, delivery)).isEqualTo("verified");
@@ -69,24 +66,70 @@ class StandardWebhooksInteropTest {
   @Test
   void theLibraryRejectsATamperedBody() throws Exception {
     JsonObject subscription = node.subscribe(receiver.url(), null);
-    int before = receiver.count();
-    node.post("/ingest/" + subscription.getString("id"), new JsonObject().put("amount", 10));
-    receiver.awaitCount(before + 1, Duration.ofSeconds(20));
-    TestReceiver.Received real = receiver.received().get(before);
-    TestReceiver.Received tampered = new TestReceiver.Received(real.number(), real.path(), real.headers(),
-        "{\"amount\":1000}".getBytes(StandardCharsets.UTF_8), real.atMillis());
+    TestReceiver.Received real = deliver(subscription.getString("id"), new JsonObject().put("amount", 10));
+    TestReceiver.Received tampered = withBody(real, "{\"amount\":1000}");
 
     assertThat(verify(subscription.getString("secret"), tampered)).startsWith("rejected");
   }
 
+  @Test
+  void anIndependentEd25519ImplementationVerifiesAV1aDelivery() throws Exception {
+    assumeTrue(pythonHas("cryptography"), "python3 with the 'cryptography' package is needed for v1a");
+    JsonObject subscription = node.subscribe(receiver.url(), new JsonObject().put("signature_scheme", "v1a"));
+    String payload = "{\"order\": 1, \"note\": \"caf\u00e9 \u2603\"}";
+    TestReceiver.Received delivery = deliver(subscription.getString("id"), payload);
+
+    assertThat(verifyV1a(subscription.getString("public_key"), delivery)).isEqualTo("verified");
+    assertThat(verifyV1a(Signer.generateKeyPair().publicKey(), delivery)).startsWith("rejected");
+  }
+
+  @Test
+  void bothPublicKeysVerifyWhileARotatedV1aKeyOverlaps() throws Exception {
+    assumeTrue(pythonHas("cryptography"), "python3 with the 'cryptography' package is needed for v1a");
+    JsonObject subscription = node.subscribe(receiver.url(), new JsonObject().put("signature_scheme", "v1a"));
+    String id = subscription.getString("id");
+    String newKey = node.post("/subscriptions/" + id + "/rotate-secret", null).json().getString("public_key");
+    TestReceiver.Received delivery = deliver(id, new JsonObject().put("rotated", true));
+    TestReceiver.Received tampered = withBody(delivery, "{\"rotated\":false}");
+
+    assertThat(delivery.header("webhook-signature").split(" ")).hasSize(2);
+    assertThat(verifyV1a(newKey, delivery)).isEqualTo("verified");
+    assertThat(verifyV1a(subscription.getString("public_key"), delivery)).isEqualTo("verified");
+    assertThat(verifyV1a(newKey, tampered)).startsWith("rejected");
+  }
+
+  /** Ingests a payload (a JSON string or object) to the subscription and answers what the receiver got. */
+  private static TestReceiver.Received deliver(String subscriptionId, Object payload) {
+    int before = receiver.count();
+    node.post("/ingest/" + subscriptionId, payload);
+    receiver.awaitCount(before + 1, Duration.ofSeconds(20));
+    return receiver.received().get(before);
+  }
+
+  private static TestReceiver.Received withBody(TestReceiver.Received real, String body) {
+    return new TestReceiver.Received(real.number(), real.path(), real.headers(),
+        body.getBytes(StandardCharsets.UTF_8), real.atMillis());
+  }
+
   private static String verify(String secret, TestReceiver.Received delivery) throws Exception {
+    return runScript("verify_standardwebhooks.py", request(delivery).put("secret", secret));
+  }
+
+  private static String verifyV1a(String publicKey, TestReceiver.Received delivery) throws Exception {
+    return runScript("verify_v1a.py", request(delivery).put("public_key", publicKey));
+  }
+
+  private static JsonObject request(TestReceiver.Received delivery) {
     JsonObject headers = new JsonObject()
         .put("webhook-id", delivery.header("webhook-id"))
         .put("webhook-timestamp", delivery.header("webhook-timestamp"))
         .put("webhook-signature", delivery.header("webhook-signature"));
-    JsonObject request = new JsonObject().put("secret", secret).put("headers", headers)
-        .put("body", Base64.getEncoder().encodeToString(delivery.body()));
-    Process p = new ProcessBuilder("python3", "src/test/resources/interop/verify_standardwebhooks.py")
+    return new JsonObject().put("headers", headers).put("body", Base64.getEncoder().encodeToString(delivery.body()));
+  }
+
+  /** Runs a script of src/test/resources/interop with the request on stdin; answers what it printed. */
+  private static String runScript(String script, JsonObject request) throws Exception {
+    Process p = new ProcessBuilder("python3", "src/test/resources/interop/" + script)
         .redirectErrorStream(true).start();
     p.getOutputStream().write(request.encode().getBytes(StandardCharsets.UTF_8));
     p.getOutputStream().close();
@@ -94,9 +137,9 @@ class StandardWebhooksInteropTest {
     return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
   }
 
-  private static boolean pythonHasStandardWebhooks() {
+  private static boolean pythonHas(String module) {
     try {
-      Process p = new ProcessBuilder("python3", "-c", "import standardwebhooks").redirectErrorStream(true).start();
+      Process p = new ProcessBuilder("python3", "-c", "import " + module).redirectErrorStream(true).start();
       return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
     } catch (Exception e) {
       return false;

@@ -6,6 +6,7 @@ import io.hookrelay.config.ConfigLoader;
 import io.hookrelay.delivery.TargetClient.Response;
 import io.hookrelay.store.DeliveryRepository.Claimed;
 import io.hookrelay.store.Subscription;
+import io.hookrelay.testing.Fixtures;
 import io.hookrelay.testing.TestReceiver;
 import io.hookrelay.testing.TestReceiver.Answer;
 import io.hookrelay.testing.TestReceiver.Received;
@@ -166,7 +167,6 @@ class TargetClientTest {
   }
 
   private static Subscription subscription(String url) {
-    return new Subscription(UUID.randomUUID(), url, SECRET, null, null, List.of(), null, Subscription.ENABLED, null,
-        0, null, 32, null, null);
+    return Fixtures.subscription(url, SECRET, 32, null);
   }
 }

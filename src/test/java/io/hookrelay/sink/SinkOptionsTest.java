@@ -47,6 +47,8 @@ class SinkOptionsTest {
     assertRejected("--latency-ms must be between 0 and", "--latency-ms", "-1");
     assertRejected("--retry-after must be 0 or more seconds", "--retry-after", "-3");
     assertRejected("--secret must be whsec_", "--secret", "short");
+    assertRejected("or whpk_ + base64 of a 32-byte ed25519 public key", "--secret", "whpk_c2hvcnQ=");
+    assertRejected("--secret must be whsec_", "--secret", "whsk_" + "A".repeat(43) + "=");
     assertRejected("--host must not be empty", "--host", " ");
     assertRejected("--quiet takes no value", "--quiet=yes");
     assertRejected("unknown option '--fail'", "--fail", "1");

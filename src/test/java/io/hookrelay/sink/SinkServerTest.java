@@ -3,6 +3,7 @@ package io.hookrelay.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hookrelay.delivery.Signer;
+import io.hookrelay.delivery.SigningKey;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -76,14 +77,25 @@ class SinkServerTest {
   @Test
   void a_signed_request_verifies_and_unsigned_or_tampered_ones_count_as_invalid(VertxTestContext ctx) {
     String secret = Signer.generateSecret();
+    checkSignatures(ctx, secret, secret);
+  }
+
+  @Test
+  void a_whpk_public_key_verifies_v1a_signatures(VertxTestContext ctx) {
+    Signer.KeyPair pair = Signer.generateKeyPair();
+    checkSignatures(ctx, pair.privateKey(), pair.publicKey());
+  }
+
+  /** Signs with {@code signingSecret}, starts a sink verifying with {@code sinkSecret}: one valid, two invalid. */
+  private void checkSignatures(VertxTestContext ctx, String signingSecret, String sinkSecret) {
     long now = System.currentTimeMillis() / 1000;
     byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
-    String signature = Signer.signatureHeader(List.of(Signer.secretBytes(secret)), "msg_signed", now, body);
+    String signature = Signer.signatureHeader(List.of(SigningKey.parse(signingSecret)), "msg_signed", now, body);
     MultiMap signed = MultiMap.caseInsensitiveMultiMap()
         .add("webhook-timestamp", Long.toString(now))
         .add("webhook-signature", signature);
 
-    start("--port", "0", "--quiet", "--secret", secret)
+    start("--port", "0", "--quiet", "--secret", sinkSecret)
         .compose(sink -> post(sink, "msg_signed", BODY, signed)
             .compose(r -> post(sink, "msg_unsigned", BODY))
             .compose(r -> post(sink, "msg_signed", "{\"order\": 43}", signed))
