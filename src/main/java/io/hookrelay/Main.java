@@ -3,6 +3,7 @@ package io.hookrelay;
 import io.hookrelay.config.ConfigException;
 import io.hookrelay.config.ConfigLoader;
 import io.hookrelay.config.HookrelayConfig;
+import io.hookrelay.embedded.DataDirUnusableException;
 import io.hookrelay.sink.SinkMain;
 import java.util.Arrays;
 import sun.misc.Signal;
@@ -12,6 +13,7 @@ public final class Main {
   private static final String USAGE = """
       usage: java -jar hookrelay.jar [serve]          run a node (configuration: conf/config.json, HOOKRELAY_* variables)
              java -jar hookrelay.jar sink [options]   run a test receiver (sink --help for its options)
+             java -jar hookrelay.jar healthcheck [url] exit 0 when the node's /ready (or url) answers 200, else 1
       """;
 
   private Main() {}
@@ -21,6 +23,7 @@ public final class Main {
     switch (command) {
       case "serve" -> serve();
       case "sink" -> System.exit(SinkMain.run(Arrays.copyOfRange(args, 1, args.length)));
+      case "healthcheck" -> System.exit(Healthcheck.run(Arrays.copyOfRange(args, 1, args.length), System.getenv()));
       case "help", "--help", "-h" -> System.out.print(USAGE);
       default -> {
         System.err.print("hookrelay: unknown command '" + command + "'\n" + USAGE);
@@ -47,7 +50,17 @@ public final class Main {
       System.err.println("hookrelay: configuration error: " + e.getMessage());
       System.exit(2);
       return;
+    } catch (StartupRefused | DataDirUnusableException e) {
+      System.err.println("hookrelay: " + e.getMessage());
+      System.exit(2);
+      return;
     } catch (Exception e) {
+      if (causedBy(e, java.net.BindException.class)) {
+        // Taken between the check and the listen: still one line.
+        System.err.println("hookrelay: " + StartupChecks.portInUse(config.httpPort()).getMessage());
+        System.exit(2);
+        return;
+      }
       org.slf4j.LoggerFactory.getLogger(Main.class).error("start-up failed", e);
       System.exit(1);
       return;
@@ -60,5 +73,14 @@ public final class Main {
     Signal.handle(new Signal("TERM"), s -> new Thread(stop, "shutdown").start());
     Signal.handle(new Signal("INT"), s -> new Thread(stop, "shutdown").start());
     Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "shutdown-hook"));
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -81,6 +81,8 @@ public final class Node {
   /** Starts a node from these variables (the environment, or a test's). Blocking. */
   public static Node start(Map<String, String> env) throws Exception {
     HookrelayConfig config = ConfigLoader.load(env);
+    StartupChecks.httpPortFree(config);
+    StartupChecks.embeddedServersAvailable(config);
     EmbeddedPostgres postgres = null;
     EmbeddedRedis redis = null;
     Vertx vertx = null;
@@ -97,9 +99,9 @@ public final class Node {
         ApiKeyFile.Key key = ApiKeyFile.ensure(config.dataDir());
         if (key.generated()) {
           log.warn("no HOOKRELAY_API_KEYS set: generated an API key and stored it in {}\n\n"
-              + "    export HOOKRELAY_KEY={}\n"
-              + "    curl -H \"Authorization: Bearer $HOOKRELAY_KEY\" http://localhost:{}/subscriptions\n",
-              key.file(), key.value(), config.httpPort());
+              + "    export KEY=$(cat {})\n"
+              + "    curl -H \"Authorization: Bearer $KEY\" http://localhost:{}/subscriptions\n",
+              key.file(), key.file(), config.httpPort());
         } else {
           log.info("using the API key stored in {}", key.file());
         }

@@ -16,10 +16,16 @@
       }
       sessionStorage.setItem(STORE, key);
       form.hidden = true;
-      SwaggerUIBundle({
+      var ui = SwaggerUIBundle({
         url: '/openapi.json',
         dom_id: '#swagger-ui',
         deepLinking: true,
+        // Marks the bearer schemes as authorised, so the padlocks show locked and "Try it out" sends the key (an
+        // admin key or a tenant token: both are Bearer credentials).
+        onComplete: function () {
+          ui.preauthorizeApiKey('adminKey', key);
+          ui.preauthorizeApiKey('tenantToken', key);
+        },
         requestInterceptor: function (request) {
           if (!request.headers.Authorization) {
             request.headers.Authorization = 'Bearer ' + key;

@@ -58,7 +58,8 @@
   }
 
   function api(method, path, body) {
-    var init = { method: method, headers: { Authorization: 'Bearer ' + key } };
+    // The actor header makes the audit log and disabled_reason say "the dashboard" rather than "the API".
+    var init = { method: method, headers: { Authorization: 'Bearer ' + key, 'X-Hookrelay-Actor': 'dashboard' } };
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -262,7 +263,9 @@
             el('button', { type: 'button', class: 'small act-toggle' + (enabled ? ' danger' : ''),
               text: enabled ? 'Disable' : 'Enable', onclick: function () { toggle(s); } }),
             el('button', { type: 'button', class: 'small act-rotate', text: 'Rotate secret',
-              onclick: function () { rotate(s); } }))));
+              onclick: function () { rotate(s); } }),
+            el('button', { type: 'button', class: 'small act-delete danger', text: 'Delete',
+              onclick: function () { remove(s); } }))));
       });
     }).catch(function (e) { if (e.message !== 'unauthorized') { say('Loading subscriptions failed: ' + e.message); } });
   }
@@ -323,10 +326,30 @@
   });
 
   function toggle(s) {
-    var request = s.status === 'enabled'
+    var disabling = s.status === 'enabled';
+    var request = disabling
       ? api('PATCH', '/subscriptions/' + s.id, { status: 'disabled' })
       : api('POST', '/subscriptions/' + s.id + '/enable');
-    request.then(loadSubscriptions).catch(function (err) { if (err.message !== 'unauthorized') { say(err.message); } });
+    request.then(function (r) {
+      say(disabling
+        ? 'Subscription disabled: its new deliveries are held until it is enabled again.'
+        : 'Subscription enabled; ' + r.resumed_deliveries + ' held deliveries resume.', true);
+      return loadSubscriptions();
+    }).catch(function (err) { if (err.message !== 'unauthorized') { say(err.message); } });
+  }
+
+  function remove(s) {
+    if (!window.confirm('Delete the subscription to ' + s.target_url + '?\n\nIts deliveries and their attempts '
+        + 'are deleted with it. This cannot be undone.')) {
+      return;
+    }
+    api('DELETE', '/subscriptions/' + s.id).then(function () {
+      if (editing === s.id) {
+        resetForm();
+      }
+      say('Subscription deleted.', true);
+      return loadSubscriptions();
+    }).catch(function (err) { if (err.message !== 'unauthorized') { say(err.message); } });
   }
 
   function rotate(s) {

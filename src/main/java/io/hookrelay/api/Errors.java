@@ -1,5 +1,8 @@
 package io.hookrelay.api;
 
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -50,6 +53,35 @@ public final class Errors {
         send(ctx, 500, "internal_error", "something went wrong on our side; it has been logged");
       }
     }
+  }
+
+  /**
+   * For requests the HTTP layer cannot read, before any route runs: an over-long request line (414) or oversized
+   * headers (431) get the same JSON body as every other error, then the connection closes. Anything else is
+   * Vert.x's default (a 400, or a close).
+   */
+  public static void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    if (cause instanceof TooLongHttpLineException) {
+      sendAndClose(request, 414, "uri_too_long", "the request line is over " + MAX_LINE_BYTES
+          + " bytes; send long values in the body");
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      sendAndClose(request, 431, "headers_too_large", "the request headers are over " + MAX_HEADER_BYTES / 1024
+          + " KiB");
+    } else {
+      HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(request);
+    }
+  }
+
+  /** The limits the servers are built with (Vert.x's default request line, our header size). */
+  public static final int MAX_LINE_BYTES = 4096;
+  public static final int MAX_HEADER_BYTES = 16 * 1024;
+
+  private static void sendAndClose(HttpServerRequest request, int status, String code, String detail) {
+    request.response().setStatusCode(status)
+        .putHeader("content-type", "application/json")
+        .putHeader("connection", "close")
+        .end(new JsonObject().put("error", code).put("detail", detail).encode());
   }
 
   public static void send(RoutingContext ctx, int status, String code, String detail) {

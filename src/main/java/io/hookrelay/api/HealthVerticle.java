@@ -39,7 +39,7 @@ public final class HealthVerticle extends VerticleBase {
     router.errorHandler(404, Errors::handle);
     router.errorHandler(405, Errors::handle);
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.httpHost()).setPort(config.httpPort()));
-    return server.requestHandler(router).listen();
+    return server.requestHandler(router).invalidRequestHandler(Errors::invalidRequest).listen();
   }
 
   @Override

@@ -114,10 +114,12 @@ public final class HttpApiVerticle extends VerticleBase {
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(config.httpHost())
         .setPort(config.httpPort())
-        .setMaxHeaderSize(16 * 1024)
+        .setMaxInitialLineLength(Errors.MAX_LINE_BYTES)
+        .setMaxHeaderSize(Errors.MAX_HEADER_BYTES)
         .setCompressionSupported(false)
         .setTcpNoDelay(true));
-    return Future.all(cache.ready(), tenantCache.ready(), server.requestHandler(router).listen());
+    return Future.all(cache.ready(), tenantCache.ready(),
+        server.requestHandler(router).invalidRequestHandler(Errors::invalidRequest).listen());
   }
 
   /** The routes this instance serves; the OpenAPI test holds them against the document. */

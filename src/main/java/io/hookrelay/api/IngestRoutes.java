@@ -7,6 +7,7 @@ import io.hookrelay.ingest.IngestCommand;
 import io.hookrelay.ingest.IngestOutcome;
 import io.hookrelay.ingest.JsonLimits;
 import io.hookrelay.metrics.Metrics;
+import io.hookrelay.store.EventFilter;
 import io.hookrelay.store.Subscription;
 import io.hookrelay.tenant.Principal;
 import io.hookrelay.tenant.Scope;
@@ -96,6 +97,9 @@ final class IngestRoutes {
     checkBacklog(ctx);
     Buffer payload = jsonBody(ctx);
     String eventType = header(ctx, "x-event-type");
+    if (eventType != null && !EventFilter.isValidEventType(eventType)) {
+      throw ApiError.unprocessable("X-Event-Type must be " + EventFilter.EVENT_TYPE_RULE);
+    }
     String key = header(ctx, "idempotency-key");
     Principal principal = Access.principal(ctx);
     subscriptions.get(id).compose(s -> s == null || !s.tenantActive() || !principal.reaches(s.tenantId())
@@ -144,7 +148,9 @@ final class IngestRoutes {
     if (!(type instanceof String eventType) || eventType.isEmpty() || eventType.length() > MAX_HEADER_VALUE) {
       throw ApiError.unprocessable("event_type is required: a string of 1 to " + MAX_HEADER_VALUE + " characters");
     }
-    Json.storable("event_type", eventType, 422);
+    if (!EventFilter.isValidEventType(eventType)) {
+      throw ApiError.unprocessable("event_type must be " + EventFilter.EVENT_TYPE_RULE);
+    }
     Object payload = envelope.getValue("payload");
     if (!(payload instanceof JsonObject) && !(payload instanceof JsonArray)) {
       throw ApiError.unprocessable("payload is required: a JSON object (or array)");
@@ -262,11 +268,13 @@ final class IngestRoutes {
     }
     Buffer body = ctx.body() == null ? null : ctx.body().buffer();
     if (body == null || body.length() == 0) {
-      throw ApiError.badRequest("invalid_json", "the body is empty; any JSON value is expected");
+      throw ApiError.badRequest("invalid_json", "the body is empty; a JSON object or array is expected");
     }
     switch (JsonLimits.check(body)) {
       case TOO_DEEP -> throw Json.tooDeep();
       case INVALID -> throw ApiError.badRequest("invalid_json", "the body is not valid JSON");
+      case NOT_A_CONTAINER -> throw ApiError.unprocessable("the body must be a JSON object or array, "
+          + "not a bare string, number, boolean or null");
       default -> {
         return body;
       }

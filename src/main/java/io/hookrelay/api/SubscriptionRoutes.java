@@ -6,6 +6,7 @@ import io.hookrelay.delivery.SubscriptionCache;
 import io.hookrelay.delivery.TargetGuard;
 import io.hookrelay.queue.DeliveryQueue;
 import io.hookrelay.store.DeliveryRepository;
+import io.hookrelay.store.EventFilter;
 import io.hookrelay.store.Ids;
 import io.hookrelay.store.Subscription;
 import io.hookrelay.store.SubscriptionRepository;
@@ -22,15 +23,26 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /** /subscriptions: create, list, read, change, delete, rotate the secret, enable, recover, attempt history. */
 final class SubscriptionRoutes {
   static final int MAX_EVENT_FILTERS = 100;
-  private static final Pattern EVENT_PATTERN = Pattern.compile("[A-Za-z0-9_.:\\-]{1,128}\\*?|\\*");
   private static final String V1A_TAKES_NO_SECRET = "secret cannot be given when signature_scheme is 'v1a': "
       + "hookrelay generates the ed25519 key pair, keeps the private key and returns the public_key";
+  /** The fields a client may send; anything else is refused, so that a misspelt field never passes silently. */
+  private static final List<String> CREATE_FIELDS = List.of("target_url", "secret", "events", "description",
+      "rate_limit_per_s", "max_in_flight", "signature_scheme");
+  private static final List<String> PATCH_FIELDS = List.of("target_url", "secret", "events", "description",
+      "rate_limit_per_s", "max_in_flight", "status", "signature_scheme");
+  /** Fields of a subscription that only the server sets. */
+  private static final Set<String> READ_ONLY_FIELDS = Set.of("id", "status", "disabled_reason",
+      "consecutive_failures", "created_at", "updated_at", "public_key");
+  /** Fields a PATCH may name but not clear: null would mean nothing, so it is refused rather than ignored. */
+  private static final List<String> NOT_NULLABLE = List.of("target_url", "secret", "max_in_flight", "status");
+  /** Sent by the dashboard, so that what it changes is recorded as its doing and not the API's. */
+  static final String ACTOR_HEADER = "x-hookrelay-actor";
 
   private final Vertx vertx;
   private final HookrelayConfig config;
@@ -63,6 +75,7 @@ final class SubscriptionRoutes {
 
   private void create(RoutingContext ctx) {
     JsonObject body = Json.object(ctx);
+    onlyFields(body, CREATE_FIELDS);
     String targetUrl = targetUrl(body, true);
     String scheme = body.getValue("signature_scheme") == null ? Subscription.SCHEME_V1 : signatureScheme(body);
     String secret = secret(body);
@@ -126,6 +139,12 @@ final class SubscriptionRoutes {
   private void patch(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "subscription");
     JsonObject body = Json.object(ctx);
+    onlyFields(body, PATCH_FIELDS);
+    for (String field : NOT_NULLABLE) {
+      if (body.containsKey(field) && body.getValue(field) == null) {
+        throw ApiError.unprocessable(field + " cannot be null: leave it out to keep it as it is");
+      }
+    }
     String targetUrl = targetUrl(body, false);
     boolean setEvents = body.containsKey("events");
     List<String> events = events(body);
@@ -149,12 +168,14 @@ final class SubscriptionRoutes {
         setRateLimit, rateLimit, maxInFlight, Subscription.ENABLED.equals(status) ? null : status, secret, scheme, keys);
     OffsetDateTime overlapUntil = Times.now().plus(config.secretOverlap());
     Scope scope = Access.scope(ctx);
+    String actor = actor(ctx);
     resolvedTarget(targetUrl)
-        .compose(v -> subscriptions.update(scope, id, patch, overlapUntil))
+        .compose(v -> subscriptions.update(scope, id, patch, overlapUntil, actor))
         .compose(updated -> updated == null && secret != null ? refusedSecret(scope, id)
             : Future.succeededFuture(updated))
-        .compose(updated -> updated != null && Subscription.ENABLED.equals(status)
-            ? subscriptions.enable(scope, id).compose(r -> enqueue(r.resumedDeliveries(), id).map(r.subscription()))
+        .compose(updated -> updated != null && Subscription.ENABLED.equals(status) && !updated.enabled()
+            ? subscriptions.enable(scope, id, actor)
+                .compose(r -> enqueue(r.resumedDeliveries(), id).map(r.subscription()))
             : Future.succeededFuture(updated))
         .onComplete(ar -> {
           Subscription s = ar.succeeded() ? ar.result() : null;
@@ -172,7 +193,7 @@ final class SubscriptionRoutes {
 
   private void delete(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "subscription");
-    subscriptions.delete(Access.scope(ctx), id).onComplete(ar -> {
+    subscriptions.delete(Access.scope(ctx), id, actor(ctx)).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ApiError.databaseUnavailable());
       } else if (!ar.result()) {
@@ -205,7 +226,7 @@ final class SubscriptionRoutes {
 
   private void enable(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "subscription");
-    subscriptions.enable(Access.scope(ctx), id).onComplete(ar -> {
+    subscriptions.enable(Access.scope(ctx), id, actor(ctx)).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ApiError.databaseUnavailable());
       } else if (ar.result() == null) {
@@ -305,6 +326,37 @@ final class SubscriptionRoutes {
     }
   }
 
+  /** Refuses, in one 422 naming each of them, the fields that are unknown and those only the server sets. */
+  private static void onlyFields(JsonObject body, List<String> writable) {
+    List<String> unknown = new ArrayList<>();
+    List<String> readOnly = new ArrayList<>();
+    for (String field : body.fieldNames()) {
+      if (!writable.contains(field)) {
+        (READ_ONLY_FIELDS.contains(field) ? readOnly : unknown).add(field);
+      }
+    }
+    if (unknown.isEmpty() && readOnly.isEmpty()) {
+      return;
+    }
+    Collections.sort(unknown);
+    Collections.sort(readOnly);
+    List<String> problems = new ArrayList<>();
+    if (!unknown.isEmpty()) {
+      problems.add("unknown field(s) " + String.join(", ", unknown));
+    }
+    if (!readOnly.isEmpty()) {
+      problems.add("read-only field(s) " + String.join(", ", readOnly));
+    }
+    throw ApiError.unprocessable(String.join("; ", problems) + ": the fields that can be set here are "
+        + String.join(", ", writable));
+  }
+
+  /** Who asked for a change, as the audit log and disabled_reason record it: the dashboard or the API. */
+  private static String actor(RoutingContext ctx) {
+    return SubscriptionRepository.DASHBOARD.equals(ctx.request().getHeader(ACTOR_HEADER))
+        ? SubscriptionRepository.DASHBOARD : SubscriptionRepository.API;
+  }
+
   private String targetUrl(JsonObject body, boolean required) {
     Object value = body.getValue("target_url");
     if (value == null && !required) {
@@ -354,7 +406,7 @@ final class SubscriptionRoutes {
     }
     List<String> out = new ArrayList<>(array.size());
     for (Object item : array) {
-      if (!(item instanceof String s) || !EVENT_PATTERN.matcher(s).matches()) {
+      if (!(item instanceof String s) || !EventFilter.isValidFilter(s)) {
         throw ApiError.unprocessable("each entry of events must be 1 to 128 characters of letters, digits, "
             + "'.', '_', ':' or '-', optionally ending in '*'");
       }

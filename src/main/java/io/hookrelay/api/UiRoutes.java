@@ -19,6 +19,12 @@ final class UiRoutes {
   private static final String UPLOT = webjar("org.webjars.npm", "uplot") + "/dist";
 
   void mountPublic(Router router) {
+    // Browsers ask for it on every page, without the key: answered here, it is not a 401 in their console.
+    router.get("/favicon.ico").handler(ctx -> ctx.response()
+        .putHeader("content-type", "image/x-icon")
+        .putHeader("cache-control", "public, max-age=86400")
+        .sendFile("webroot/favicon.ico")
+        .onFailure(ctx::fail));
     router.get("/ui/vendor/uplot/*").handler(StaticHandler.create(UPLOT));
     router.get("/ui/*").handler(StaticHandler.create("webroot/ui").setCachingEnabled(false));
     // Our page first; everything else under /docs is Swagger UI's own assets.

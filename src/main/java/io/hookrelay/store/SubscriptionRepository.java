@@ -26,6 +26,12 @@ public final class SubscriptionRepository {
   static final String IN_SCOPE = inScope(1);
   private static final String RETURNING = " RETURNING " + COLUMNS + ", 'active' AS tenant_status";
 
+  /** Who changed a subscription, as the audit log records it ({@code actor}) and disabled_reason says. */
+  public static final String API = "api";
+  public static final String DASHBOARD = "dashboard";
+  public static final String BREAKER = "circuit_breaker";
+  public static final String RECEIVER = "receiver";
+
   private final Pool pool;
   private final AuditRepository audit = new AuditRepository();
 
@@ -140,22 +146,32 @@ public final class SubscriptionRepository {
   }
 
   /**
-   * Applies a PATCH. A new secret, or a change of scheme, rotates: the old key keeps signing until
-   * {@code previousSecretExpiresAt}. Answers null when there is no such subscription, and also when a secret was
-   * given for a subscription that is (or becomes) v1a, which takes no secret: {@link #find} tells the two apart.
+   * Applies a patch. A new secret, or a change of scheme, rotates: the old key keeps signing until
+   * {@code previousSecretExpiresAt}. A patch that changes nothing leaves the row alone: no new updated_at and no
+   * audit row. Answers the subscription as it now is; null when there is none with this id, and also when a secret
+   * was given for a subscription that is (or becomes) v1a, which takes no secret: {@link #find} tells the two apart.
    */
-  public Future<Subscription> update(Scope scope, UUID id, Patch p, OffsetDateTime previousSecretExpiresAt) {
-    // $11 the secret the user gave, $13 the scheme asked for, $14..$16 the candidate new keys
+  public Future<Subscription> update(Scope scope, UUID id, Patch p, OffsetDateTime previousSecretExpiresAt,
+      String actor) {
+    // $11 the secret the user gave, $13 the scheme asked for, $14..$16 the candidate new keys, $17 disabled_reason
     String changesKey = "($11::text IS NOT NULL OR ($13::text IS NOT NULL AND $13 <> signature_scheme))";
     String newScheme = "COALESCE($13, signature_scheme)";
-    String sql = "UPDATE subscriptions SET "
-        + "target_url = COALESCE($2, target_url), "
-        + "event_types = CASE WHEN $3 THEN $4 ELSE event_types END, "
-        + "description = CASE WHEN $5 THEN $6 ELSE description END, "
-        + "rate_limit_per_s = CASE WHEN $7 THEN $8 ELSE rate_limit_per_s END, "
-        + "max_in_flight = COALESCE($9, max_in_flight), "
-        + "status = COALESCE($10, status), "
-        + "disabled_reason = CASE WHEN $10 = 'disabled' THEN 'disabled through the API' "
+    // Each column's new value, written once: the SET list and the "does anything change" test both come from it.
+    String[][] columns = {
+        {"target_url", "COALESCE($2, target_url)"},
+        {"event_types", "CASE WHEN $3 THEN $4 ELSE event_types END"},
+        {"description", "CASE WHEN $5 THEN $6 ELSE description END"},
+        {"rate_limit_per_s", "CASE WHEN $7 THEN $8 ELSE rate_limit_per_s END"},
+        {"max_in_flight", "COALESCE($9, max_in_flight)"},
+        {"status", "COALESCE($10, status)"}};
+    StringBuilder set = new StringBuilder();
+    StringBuilder changes = new StringBuilder(changesKey);
+    for (String[] c : columns) {
+      set.append(c[0]).append(" = ").append(c[1]).append(", ");
+      changes.append(" OR ").append(c[0]).append(" IS DISTINCT FROM ").append(c[1]);
+    }
+    String sql = "UPDATE subscriptions SET " + set
+        + "disabled_reason = CASE WHEN $10 = 'disabled' AND status <> 'disabled' THEN $17 "
         + "  WHEN $10 = 'enabled' THEN NULL ELSE disabled_reason END, "
         + "consecutive_failures = CASE WHEN $10 = 'enabled' THEN 0 ELSE consecutive_failures END, "
         + "previous_secret = CASE WHEN " + changesKey + " THEN secret ELSE previous_secret END, "
@@ -164,7 +180,7 @@ public final class SubscriptionRepository {
         + "public_key = CASE WHEN NOT " + changesKey + " THEN public_key WHEN " + newScheme + " = 'v1a' THEN $16 END, "
         + "signature_scheme = " + newScheme + ", "
         + "updated_at = now() WHERE id = $1 AND NOT ($11::text IS NOT NULL AND " + newScheme + " = 'v1a') "
-        + "AND " + inScope(17) + RETURNING;
+        + "AND (" + changes + ") AND " + inScope(18) + RETURNING;
     NewKeys keys = p.newKeys() != null ? p.newKeys() : new NewKeys(null, null, null);
     Tuple args = Tuple.tuple().addUUID(id).addString(p.targetUrl()).addBoolean(p.setEvents())
         .addArrayOfString(p.events() == null ? null : p.events().toArray(String[]::new))
@@ -172,15 +188,22 @@ public final class SubscriptionRepository {
         .addInteger(p.rateLimitPerS()).addInteger(p.maxInFlight()).addString(p.status()).addString(p.secret())
         .addOffsetDateTime(previousSecretExpiresAt).addString(p.signatureScheme())
         .addString(keys.v1Secret()).addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey())
-        .addUUID(scope.filter());
+        .addString(disabledReason(actor)).addUUID(scope.filter());
     return pool.withTransaction(tx -> tx.preparedQuery(sql).execute(args).compose(rows -> {
       Subscription updated = one(rows);
       if (updated == null) {
-        return Future.succeededFuture(null);
+        // Nothing changed, no such subscription, or a secret for a v1a one: either way there is nothing to record.
+        return tx.preparedQuery(SELECT + " WHERE " + IN_SCOPE + " AND id = $2").execute(Tuple.of(scope.filter(), id))
+            .map(SubscriptionRepository::one)
+            .map(existing -> existing != null && p.secret() != null && Subscription.SCHEME_V1A.equals(
+                p.signatureScheme() != null ? p.signatureScheme() : existing.signatureScheme()) ? null : existing);
       }
-      JsonObject details = new JsonObject();
+      JsonObject details = new JsonObject().put("actor", actor);
       if (p.targetUrl() != null) details.put("target_url", p.targetUrl());
       if (p.setEvents()) details.put("events", p.events());
+      if (p.setDescription()) details.put("description_changed", true);
+      if (p.setRateLimit()) details.put("rate_limit_per_s", p.rateLimitPerS());
+      if (p.maxInFlight() != null) details.put("max_in_flight", p.maxInFlight());
       if (p.status() != null) details.put("status", p.status());
       if (p.signatureScheme() != null) details.put("signature_scheme", updated.signatureScheme());
       if (updated.secret().equals(keys.v1Secret()) || updated.secret().equals(keys.v1aPrivateKey())) {
@@ -191,13 +214,17 @@ public final class SubscriptionRepository {
     }));
   }
 
-  public Future<Boolean> delete(Scope scope, UUID id) {
+  private static String disabledReason(String actor) {
+    return DASHBOARD.equals(actor) ? "disabled from the dashboard" : "disabled through the API";
+  }
+
+  public Future<Boolean> delete(Scope scope, UUID id, String actor) {
     return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM subscriptions WHERE id = $2 AND " + IN_SCOPE
             + " RETURNING tenant_id").execute(Tuple.of(scope.filter(), id))
         .compose(rows -> rows.size() == 0
             ? Future.succeededFuture(false)
             : audit.record(tx, scope, rows.iterator().next().getUUID(0), "subscription_deleted", id, null, null,
-                new JsonObject()).map(true)));
+                new JsonObject().put("actor", actor)).map(true)));
   }
 
   /**
@@ -225,7 +252,7 @@ public final class SubscriptionRepository {
   }
 
   /** Enables a subscription and turns its held deliveries back into pending ones; returns their ids to enqueue. */
-  public Future<EnableResult> enable(Scope scope, UUID id) {
+  public Future<EnableResult> enable(Scope scope, UUID id, String actor) {
     return pool.withTransaction(tx -> tx.preparedQuery("UPDATE subscriptions SET status = 'enabled', "
             + "disabled_reason = NULL, consecutive_failures = 0, updated_at = now() WHERE id = $2 AND " + IN_SCOPE
             + RETURNING)
@@ -242,7 +269,7 @@ public final class SubscriptionRepository {
                 List<UUID> ids = new ArrayList<>();
                 resumed.forEach(r -> ids.add(r.getUUID(0)));
                 return audit.record(tx, scope, s.tenantId(), "subscription_enabled", id, null, null,
-                        new JsonObject().put("resumed_deliveries", ids.size()))
+                        new JsonObject().put("actor", actor).put("resumed_deliveries", ids.size()))
                     .map(new EnableResult(s, ids));
               });
         }));
@@ -261,7 +288,9 @@ public final class SubscriptionRepository {
         .compose(rows -> rows.size() == 0
             ? Future.succeededFuture(false)
             : new AuditRepository().record(client, Scope.SYSTEM, rows.iterator().next().getUUID(0),
-                "subscription_disabled", id, null, null, new JsonObject().put("reason", reason)).map(true));
+                "subscription_disabled", id, null, null, new JsonObject()
+                    .put("actor", reason.startsWith("circuit breaker") ? BREAKER : RECEIVER).put("reason", reason))
+                .map(true));
   }
 
   private static List<Subscription> all(RowSet<Row> rows) {

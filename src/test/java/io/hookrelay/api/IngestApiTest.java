@@ -92,11 +92,30 @@ class IngestApiTest {
   }
 
   @Test
-  void anyJsonValueIsAccepted() {
+  void anObjectOrAnArrayIsAccepted() {
     String id = subscription(null);
-    for (String body : List.of("[1,2,3]", "\"text\"", "42", "true", "null")) {
+    for (String body : List.of("{}", "[1,2,3]", "[]")) {
       assertThat(ingest(id, body, Map.of()).status()).as(body).isEqualTo(202);
     }
+  }
+
+  @Test
+  void aBareJsonScalarIs422() {
+    String id = subscription(null);
+    for (String body : List.of("\"text\"", "42", "true", "null")) {
+      assertError(ingest(id, body, Map.of()), 422, "validation_failed");
+    }
+  }
+
+  @Test
+  void anEventTypeNoFilterCouldMatchIs422() {
+    String id = subscription(null);
+    TestNode.Response r = ingest(id, "{}", Map.of("X-Event-Type", "order created!!"));
+    assertError(r, 422, "validation_failed");
+    assertThat(r.json().getString("detail")).contains("X-Event-Type");
+    assertError(node.post("/events", new JsonObject().put("event_type", "order created!!")
+        .put("payload", new JsonObject())), 422, "validation_failed");
+    assertThat(ingest(id, "{}", Map.of("X-Event-Type", "shop:order.created_v2-eu")).status()).isEqualTo(202);
   }
 
   // --- errors ---

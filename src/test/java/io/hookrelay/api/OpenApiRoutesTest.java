@@ -76,7 +76,7 @@ class OpenApiRoutesTest {
 
   @Test
   void everyRouteOfTheRouterButThePublicOnesAnswers401WithoutAKey() {
-    Set<String> open = Set.of("GET /health", "GET /ready", "GET /metrics");
+    Set<String> open = Set.of("GET /health", "GET /ready", "GET /metrics", "GET /favicon.ico");
     // The portal link's token is the credential here: without one it is 422, with a bad one 401 (TenantApiTest).
     Set<String> ownCredential = Set.of("POST /portal/session");
     for (String route : routes) {
@@ -127,6 +127,14 @@ class OpenApiRoutesTest {
     assertThat(withKey.header("content-type")).startsWith("application/json");
     assertThat(withKey.json()).isEqualTo(doc);
     assertThat(node.send("GET", "/openapi.json", null, Map.of("Authorization", "")).status()).isEqualTo(401);
+  }
+
+  @Test
+  void theFaviconIsServedWithoutAKey() {
+    TestNode.Response r = node.send("GET", "/favicon.ico", null, Map.of("Authorization", ""));
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.header("content-type")).isEqualTo("image/x-icon");
+    assertThat(node.send("GET", "/ui/", null, Map.of("Authorization", "")).body()).contains("href=\"/favicon.ico\"");
   }
 
   @Test

@@ -297,6 +297,89 @@ class SubscriptionApiTest {
     assertThat(node.get("/subscriptions/" + id).json().getString("target_url")).isEqualTo(TARGET);
   }
 
+  @Test
+  void createRefusesUnknownAndReadOnlyFieldsNamingEach() {
+    TestNode.Response r = node.post("/subscriptions", new JsonObject().put("target_url", TARGET)
+        .put("event", new JsonArray().add("order.*")).put("id", UNKNOWN_ID));
+    assertError(r, 422, "validation_failed", "unknown field(s) event");
+    assertThat(r.json().getString("detail")).contains("read-only field(s) id");
+  }
+
+  @Test
+  void patchRefusesUnknownFieldsAndChangesNothing() {
+    JsonObject s = create(new JsonObject().put("target_url", TARGET).put("events", new JsonArray().add("a.b")));
+    String id = s.getString("id");
+    TestNode.Response r = node.patch("/subscriptions/" + id, new JsonObject()
+        .put("target", "https://moved.example.com/").put("event", new JsonArray().add("c.d")));
+
+    assertError(r, 422, "validation_failed", "unknown field(s) event, target");
+    JsonObject got = node.get("/subscriptions/" + id).json();
+    assertThat(got.getString("target_url")).isEqualTo(TARGET);
+    assertThat(got.getString("updated_at")).isEqualTo(s.getString("updated_at"));
+  }
+
+  @Test
+  void patchRefusesReadOnlyFields() {
+    String id = create(new JsonObject().put("target_url", TARGET)).getString("id");
+    assertError(node.patch("/subscriptions/" + id, new JsonObject().put("id", UNKNOWN_ID)),
+        422, "validation_failed", "read-only field(s) id");
+    assertError(node.patch("/subscriptions/" + id, new JsonObject().put("created_at", "2020-01-01T00:00:00Z")),
+        422, "validation_failed", "read-only field(s) created_at");
+  }
+
+  @Test
+  void patchRefusesANullTargetUrl() {
+    String id = create(new JsonObject().put("target_url", TARGET)).getString("id");
+    assertError(node.patch("/subscriptions/" + id, new JsonObject().putNull("target_url")),
+        422, "validation_failed", "target_url cannot be null");
+  }
+
+  @Test
+  void aPatchThatChangesNothingLeavesUpdatedAtAndTheAuditLogAlone() {
+    JsonObject s = create(new JsonObject().put("target_url", TARGET).put("description", "same"));
+    String id = s.getString("id");
+    long auditRows = node.count("SELECT count(*) FROM audit_log WHERE subscription_id = '" + id + "'");
+
+    TestNode.Response same = node.patch("/subscriptions/" + id, new JsonObject().put("target_url", TARGET)
+        .put("description", "same").put("status", "enabled"));
+    TestNode.Response empty = node.patch("/subscriptions/" + id, new JsonObject());
+
+    assertThat(same.status()).as(same.toString()).isEqualTo(200);
+    assertThat(empty.status()).as(empty.toString()).isEqualTo(200);
+    assertThat(same.json().getString("updated_at")).isEqualTo(s.getString("updated_at"));
+    assertThat(node.get("/subscriptions/" + id).json().getString("updated_at")).isEqualTo(s.getString("updated_at"));
+    assertThat(node.count("SELECT count(*) FROM audit_log WHERE subscription_id = '" + id + "'")).isEqualTo(auditRows);
+  }
+
+  @Test
+  void aPatchThatChangesSomethingMovesUpdatedAtAndIsAudited() {
+    JsonObject s = create(new JsonObject().put("target_url", TARGET).put("description", "before"));
+    String id = s.getString("id");
+    long auditRows = node.count("SELECT count(*) FROM audit_log WHERE subscription_id = '" + id + "'");
+
+    TestNode.Response r = node.patch("/subscriptions/" + id, new JsonObject().put("description", "after"));
+
+    assertThat(r.json().getString("updated_at")).isNotEqualTo(s.getString("updated_at"));
+    assertThat(node.count("SELECT count(*) FROM audit_log WHERE subscription_id = '" + id + "'"))
+        .isEqualTo(auditRows + 1);
+  }
+
+  @Test
+  void aSubscriptionDisabledFromTheDashboardSaysSo() {
+    String viaApi = create(new JsonObject().put("target_url", TARGET)).getString("id");
+    String viaDashboard = create(new JsonObject().put("target_url", TARGET)).getString("id");
+    node.patch("/subscriptions/" + viaApi, new JsonObject().put("status", "disabled"));
+    node.send("PATCH", "/subscriptions/" + viaDashboard, new JsonObject().put("status", "disabled").encode(),
+        Map.of("Content-Type", "application/json", "X-Hookrelay-Actor", "dashboard"));
+
+    assertThat(node.get("/subscriptions/" + viaApi).json().getString("disabled_reason"))
+        .isEqualTo("disabled through the API");
+    assertThat(node.get("/subscriptions/" + viaDashboard).json().getString("disabled_reason"))
+        .isEqualTo("disabled from the dashboard");
+    assertThat(node.count("SELECT count(*) FROM audit_log WHERE subscription_id = '" + viaDashboard
+        + "' AND action = 'subscription_updated' AND details->>'actor' = 'dashboard'")).isEqualTo(1);
+  }
+
   // --- delete ---
 
   @Test

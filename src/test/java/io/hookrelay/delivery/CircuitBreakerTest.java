@@ -43,7 +43,7 @@ class CircuitBreakerTest {
           () -> node.get("/subscriptions/" + subscription).json(), s -> "disabled".equals(s.getString("status")));
       assertThat(disabled.getString("disabled_reason")).isNotBlank();
       assertThat(node.count("SELECT count(*) FROM audit_log WHERE action = 'subscription_disabled' "
-          + "AND subscription_id = '" + subscription + "'")).isEqualTo(1);
+          + "AND subscription_id = '" + subscription + "' AND details->>'actor' = 'circuit_breaker'")).isEqualTo(1);
 
       List<String> held = List.of(node.ingest(subscription, new JsonObject().put("n", "held 1")),
           node.ingest(subscription, new JsonObject().put("n", "held 2")));

@@ -19,13 +19,31 @@ class TargetGuardTest {
       "http://[::ffff:127.0.0.1]/", "http://[::ffff:10.0.0.1]/", "http://[::ffff:7f00:1]/",
       "http://2130706433/", "http://0x7f000001/", "http://0X7F000001/",
       "http://localhost/", "http://LOCALHOST:9090/", "http://api.localhost/", "http://printer.local/",
-      "http://metadata.google.internal/"})
+      "http://metadata.google.internal/",
+      "http://0177.0.0.1/", "http://0177.1/", "http://017700000001/", "http://0x7f.1/", "http://10.1/",
+      "http://0300.0250.1.1/", "http://[0:0:0:0:0:ffff:7f00:1]/", "http://[::127.0.0.1]/", "http://[::10.0.0.1]/",
+      "http://[64:ff9b::a00:1]/", "http://[2002:c0a8:0101::1]/", "http://[FE80::1]/", "http://[fec0::1]/"})
   void privateLoopbackLinkLocalAndMulticastTargetsAreRefused(String url) {
     assertThat(TargetGuard.problemWithUrl(url, false)).as(url).isNotNull();
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"2130706433", "0x7f000001", "0X7F000001", "[::ffff:127.0.0.1]", "127.0.0.1"})
+  @ValueSource(strings = {"http://[fe80::1%25eth0]/", "http://[fe80::1%eth0]/", "http://[fe80::1%251]/",
+      "http://[2606:2800:220:1:248:1893:25c8:1946%25eth0]/"})
+  void everyIpv6LiteralWithAZoneIdIsRefusedEvenWhenPrivateTargetsAreAllowed(String url) {
+    assertThat(TargetGuard.problemWithUrl(url, false)).as(url).contains("zone id");
+    assertThat(TargetGuard.problemWithUrl(url, true)).as(url).contains("zone id");
+  }
+
+  @Test
+  void theRefusalNamesTheRestartCommandThatAllowsALocalReceiver() {
+    assertThat(TargetGuard.problemWithUrl("http://127.0.0.1:9090/hook", false))
+        .contains("HOOKRELAY_ALLOW_PRIVATE_TARGETS=true java -jar target/hookrelay.jar");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"2130706433", "0x7f000001", "0177.0.0.1", "0177.1", "127.1", "0x7f.0.0.1", "0X7F000001",
+      "[::ffff:127.0.0.1]", "127.0.0.1"})
   void numericFormsOfLoopbackAreReadAsLoopback(String host) {
     InetAddress address = TargetGuard.literalAddress(host);
 
@@ -51,7 +69,8 @@ class TargetGuardTest {
   @ValueSource(strings = {
       "https://example.com/hook", "http://hooks.example.org:8443/a/b?c=d", "https://93.184.216.34/",
       "http://8.8.8.8/", "http://172.32.0.1/", "http://192.169.0.1/", "http://11.0.0.1/",
-      "https://[2606:2800:220:1:248:1893:25c8:1946]/", "https://xn--bcher-kva.example/"})
+      "https://[2606:2800:220:1:248:1893:25c8:1946]/", "https://xn--bcher-kva.example/", "http://8.8.8.8.nip.io/",
+      "http://[64:ff9b::808:808]/", "http://0x.example.com/"})
   void publicAddressesAndNamesAreAccepted(String url) {
     assertThat(TargetGuard.problemWithUrl(url, false)).as(url).isNull();
   }

@@ -111,6 +111,40 @@ class EmbeddedPostgresTest {
   }
 
   @Test
+  void runsPostgreSql16() throws Exception {
+    try (EmbeddedPostgres postgres = EmbeddedPostgres.start(tmp.resolve("postgres"))) {
+      assertThat(Jdbc.queryString(postgres.url(), "SHOW server_version")).startsWith("16.");
+    }
+  }
+
+  @Test
+  void aDataDirectoryMadeByPostgreSql14IsRefusedInOneLineSayingWhatToDo() throws Exception {
+    Path dataDir = tmp.resolve("postgres");
+    Files.createDirectories(dataDir.resolve("pgdata"));
+    Files.writeString(dataDir.resolve("pgdata").resolve("PG_VERSION"), "14\n");
+    Files.writeString(dataDir.resolve("pgdata").resolve("postgresql.conf"), "");
+
+    assertThatThrownBy(() -> EmbeddedPostgres.start(dataDir))
+        .isInstanceOf(DataDirUnusableException.class)
+        .hasMessageContaining("made by PostgreSQL 14").hasMessageContaining("embeds PostgreSQL 16")
+        .hasMessageContaining("mv " + dataDir.toAbsolutePath())
+        .hasMessageContaining("HOOKRELAY_DATABASE_URL")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    // and the old data is left exactly as it was
+    assertThat(Files.readString(dataDir.resolve("pgdata").resolve("PG_VERSION"))).isEqualTo("14\n");
+  }
+
+  @Test
+  void aJarWithoutPostgreSqlBinariesForThisPlatformSaysWhichVariableToSet() {
+    ClassLoader full = EmbeddedPostgres.class.getClassLoader();
+    ClassLoader slim = new java.net.URLClassLoader(new java.net.URL[0], null);
+
+    assertThat(EmbeddedPostgres.missingBinaries(full)).isNull();
+    assertThat(EmbeddedPostgres.missingBinaries(slim)).contains("no embedded PostgreSQL")
+        .contains("HOOKRELAY_DATABASE_URL");
+  }
+
+  @Test
   void removesAStalePidFileNamingAnotherLiveProcessAndLeavesThatProcessAlone() throws Exception {
     Path dataDir = tmp.resolve("postgres");
     try (EmbeddedPostgres postgres = EmbeddedPostgres.start(dataDir)) {

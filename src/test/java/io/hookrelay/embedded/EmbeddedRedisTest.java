@@ -16,6 +16,15 @@ class EmbeddedRedisTest {
   Path tmp;
 
   @Test
+  void aJarWithoutARedisBinaryForThisPlatformSaysWhichVariableToSet() {
+    ClassLoader full = EmbeddedRedis.class.getClassLoader();
+    ClassLoader slim = new java.net.URLClassLoader(new java.net.URL[0], null);
+
+    assertThat(EmbeddedRedis.missingBinary(full)).isNull();
+    assertThat(EmbeddedRedis.missingBinary(slim)).contains("no embedded Redis").contains("HOOKRELAY_REDIS_URL");
+  }
+
+  @Test
   void keepsKeysAcrossRestarts() throws Exception {
     Path dataDir = tmp.resolve("redis");
     try (EmbeddedRedis redis = EmbeddedRedis.start(dataDir)) {

@@ -25,9 +25,16 @@ class JsonLimitsTest {
   }
 
   @Test
-  void acceptsOneWellFormedDocumentOfAnyKind() {
-    for (String ok : new String[] {"{}", "[]", "1", "\"text\"", "null", " {\"a\": [1, 2.5e3, true, null, {\"b\": \"\u00e9\"}]} "}) {
+  void acceptsOneWellFormedObjectOrArray() {
+    for (String ok : new String[] {"{}", "[]", "[1, \"a\"]", " {\"a\": [1, 2.5e3, true, null, {\"b\": \"\u00e9\"}]} "}) {
       assertThat(JsonLimits.check(Buffer.buffer(ok))).as(ok).isEqualTo(JsonLimits.Verdict.VALID);
+    }
+  }
+
+  @Test
+  void tellsABareScalarApartFromAnObjectOrArray() {
+    for (String scalar : new String[] {"1", "\"text\"", "null", "true", " 2.5 "}) {
+      assertThat(JsonLimits.check(Buffer.buffer(scalar))).as(scalar).isEqualTo(JsonLimits.Verdict.NOT_A_CONTAINER);
     }
   }
 

@@ -87,18 +87,36 @@ class HostileInputTest {
     assertThat(r.json().getString("detail")).contains(Integer.toString(JsonLimits.MAX_DEPTH));
   }
 
-  @Test
-  void anOversizedHeaderIsRefusedWith431() throws Exception {
-    // A raw socket: the server answers and closes before a client library would finish sending.
+  /** A raw socket: the server answers and closes before a client library would finish sending. */
+  private static String rawExchange(String request) throws Exception {
     URI base = URI.create(node.baseUrl);
     try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
       socket.setSoTimeout(10_000);
-      String request = "GET /subscriptions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TestNode.API_KEY
-          + "\r\nX-Padding: " + "a".repeat(32 * 1024) + "\r\n\r\n";
       socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream())).readLine();
-      assertThat(statusLine).startsWith("HTTP/1.1 431");
+      return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     }
+  }
+
+  private static JsonObject bodyOf(String exchange) {
+    return new JsonObject(exchange.substring(exchange.indexOf("\r\n\r\n") + 4));
+  }
+
+  @Test
+  void anOversizedHeaderIsRefusedWith431AndAnErrorBody() throws Exception {
+    String answer = rawExchange("GET /subscriptions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TestNode.API_KEY
+        + "\r\nX-Padding: " + "a".repeat(32 * 1024) + "\r\n\r\n");
+    assertThat(answer).startsWith("HTTP/1.1 431");
+    assertThat(answer.toLowerCase()).contains("content-type: application/json");
+    assertThat(bodyOf(answer).getString("error")).isEqualTo("headers_too_large");
+    assertThat(bodyOf(answer).getString("detail")).contains("16 KiB");
+  }
+
+  @Test
+  void anOverlongRequestLineIsRefusedWith414AndAnErrorBody() throws Exception {
+    String answer = rawExchange("GET /subscriptions?x=" + "a".repeat(8 * 1024) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertThat(answer).startsWith("HTTP/1.0 414"); // the version is part of the line it could not read
+    assertThat(bodyOf(answer).getString("error")).isEqualTo("uri_too_long");
+    assertThat(bodyOf(answer).getString("detail")).contains("4096 bytes");
   }
 
   @Test

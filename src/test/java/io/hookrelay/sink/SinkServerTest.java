@@ -55,6 +55,27 @@ class SinkServerTest {
   }
 
   @Test
+  void without_a_secret_the_report_line_says_unverified_rather_than_valid_0(VertxTestContext ctx) {
+    start("--port", "0", "--quiet")
+        .compose(sink -> post(sink, "msg_a", BODY).map(r -> sink))
+        .onComplete(ctx.succeeding(sink -> ctx.verify(() -> {
+          assertThat(sink.stats().line())
+              .isEqualTo("sink: received=1 unverified (no --secret) duplicates=0 distinct=1");
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
+  void with_a_secret_the_report_line_counts_valid_and_invalid_signatures(VertxTestContext ctx) {
+    start("--port", "0", "--quiet", "--secret", Signer.generateSecret())
+        .compose(sink -> post(sink, "msg_a", BODY).map(r -> sink))
+        .onComplete(ctx.succeeding(sink -> ctx.verify(() -> {
+          assertThat(sink.stats().line()).isEqualTo("sink: received=1 valid=0 invalid=1 duplicates=0 distinct=1");
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
   void received_reports_count_and_first_arrival_of_a_webhook_id(VertxTestContext ctx) {
     long before = System.currentTimeMillis();
     start("--port", "0", "--quiet")

@@ -51,7 +51,7 @@ class TenantIsolationTest {
   private static final Map<String, Kind> ROUTES = new TreeMap<>();
 
   static {
-    for (String r : List.of("GET /health", "GET /ready", "GET /metrics", "POST /portal/session", "GET /ui",
+    for (String r : List.of("GET /health", "GET /ready", "GET /metrics", "GET /favicon.ico", "POST /portal/session", "GET /ui",
         "GET /ui/vendor/uplot", "GET /docs", "GET /portal")) {
       ROUTES.put(r, Kind.PUBLIC);
     }

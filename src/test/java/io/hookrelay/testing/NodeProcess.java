@@ -32,24 +32,12 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Starts a node with these variables and waits until /ready answers 200. */
   public static NodeProcess start(Map<String, String> env, Path log, Duration readyWithin) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx384m");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add("io.hookrelay.Main");
-    command.add("serve");
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    builder.environment().keySet().removeIf(k -> k.startsWith("HOOKRELAY_"));
-    builder.environment().putAll(env);
-    Process process;
-    try {
-      Files.createDirectories(log.getParent());
-      process = builder.start();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot start a node JVM", e);
-    }
+    return start(env, log, readyWithin, List.of());
+  }
+
+  /** As {@link #start(Map, Path, Duration)}, with extra JVM options (system properties). */
+  public static NodeProcess start(Map<String, String> env, Path log, Duration readyWithin, List<String> jvmOptions) {
+    Process process = launch(env, log, jvmOptions);
     NodeProcess node = new NodeProcess(process, log, "http://127.0.0.1:" + env.get("HOOKRELAY_HTTP_PORT"));
     try {
       Await.until(readyWithin, "node JVM ready at " + node.baseUrl, () -> {
@@ -63,6 +51,48 @@ public final class NodeProcess implements AutoCloseable {
       throw new AssertionError("node JVM did not become ready:\n" + node.tail(), e);
     }
     return node;
+  }
+
+  /** A start that is expected to fail: its exit code and everything it printed. */
+  public record Exit(int code, String output) {}
+
+  /** Starts a node and waits for it to exit (killing it and failing if it is still running after {@code within}). */
+  public static Exit runToExit(Map<String, String> env, Path log, Duration within) {
+    NodeProcess node = new NodeProcess(launch(env, log, List.of()), log, null);
+    Integer code = node.waitFor(within);
+    if (code == null) {
+      node.kill();
+      throw new AssertionError("node JVM still running after " + within + ":\n" + node.tail());
+    }
+    try {
+      return new Exit(code, Files.readString(log, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The jar's own logging configuration rather than the tests' (which lets through what the jar silences). */
+  public static final List<String> PRODUCTION_LOGGING = List.of("-Dlogback.configurationFile=logback.xml");
+
+  private static Process launch(Map<String, String> env, Path log, List<String> jvmOptions) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx384m");
+    command.addAll(jvmOptions);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add("io.hookrelay.Main");
+    command.add("serve");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().keySet().removeIf(k -> k.startsWith("HOOKRELAY_"));
+    builder.environment().putAll(env);
+    try {
+      Files.createDirectories(log.getParent());
+      return builder.start();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start a node JVM", e);
+    }
   }
 
   private boolean ready() {

@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.openqa.selenium.Alert;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
@@ -127,6 +128,14 @@ class DashboardBrowserTest {
     });
   }
 
+  /** Reloads the page and waits until the subscription's row is listed. */
+  private static By listedRow(String subscriptionId) {
+    browser.navigate().refresh();
+    By row = By.cssSelector("#subs-body tr[data-id='" + subscriptionId + "']");
+    wait.until(ExpectedConditions.presenceOfElementLocated(row));
+    return row;
+  }
+
   @Test
   void theKeyIsAskedForOnceAndKeptForTheTab() {
     browser.navigate().refresh();
@@ -189,15 +198,15 @@ class DashboardBrowserTest {
   @Test
   void aSubscriptionCanBeDisabledEnabledEditedAndItsSecretRotated() {
     String id = node.subscribe(receiver.url(), null).getString("id");
-    browser.navigate().refresh();
-    By row = By.cssSelector("#subs-body tr[data-id='" + id + "']");
-    wait.until(ExpectedConditions.presenceOfElementLocated(row));
+    By row = listedRow(id);
 
     clickIn(row, ".act-toggle");
-    wait.until(d -> d.findElement(row).getText().contains("disabled"));
+    wait.until(d -> d.findElement(row).getText().contains("disabled from the dashboard"));
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), "Subscription disabled"));
     assertThat(node.get("/subscriptions/" + id).json().getString("status")).isEqualTo("disabled");
     clickIn(row, ".act-toggle");
     wait.until(d -> d.findElement(row).getText().contains("enabled"));
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), "Subscription enabled"));
 
     clickIn(row, ".act-edit");
     WebElement description = browser.findElement(By.id("sub-description"));
@@ -210,6 +219,26 @@ class DashboardBrowserTest {
     wait.until(ExpectedConditions.textToBe(By.id("secret-sub"), id));
     assertThat(text("secret-value")).startsWith("whsec_");
     browser.findElement(By.id("secret-dismiss")).click();
+  }
+
+  @Test
+  void aSubscriptionIsDeletedOnlyAfterTheConfirmation() {
+    String id = node.subscribe(receiver.url(), null).getString("id");
+    By row = listedRow(id);
+
+    clickIn(row, ".act-delete");
+    wait.until(ExpectedConditions.alertIsPresent()).dismiss();
+    assertThat(node.get("/subscriptions/" + id).status()).isEqualTo(200);
+
+    clickIn(row, ".act-delete");
+    Alert confirm = wait.until(ExpectedConditions.alertIsPresent());
+    assertThat(confirm.getText()).contains("Delete the subscription to " + receiver.url());
+    confirm.accept();
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), "Subscription deleted"));
+    wait.until(ExpectedConditions.numberOfElementsToBe(row, 0));
+    assertThat(node.get("/subscriptions/" + id).status()).isEqualTo(404);
+    assertThat(node.count("SELECT count(*) FROM audit_log WHERE subscription_id = '" + id
+        + "' AND action = 'subscription_deleted' AND details->>'actor' = 'dashboard'")).isEqualTo(1);
   }
 
   @Test
@@ -226,6 +255,12 @@ class DashboardBrowserTest {
         browser.findElement(By.cssSelector("#key-form button")).click();
       }
       wait.until(d -> d.findElements(By.cssSelector(".opblock")).size() >= 20);
+      // Authorised with the key: the Authorize button and every operation's padlock show locked.
+      wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".btn.authorize.locked")));
+      assertThat(browser.findElements(By.cssSelector(".opblock [aria-label='authorization button unlocked']")))
+          .isEmpty();
+      assertThat(browser.findElements(By.cssSelector(".opblock [aria-label='authorization button locked']")))
+          .isNotEmpty();
       assertThat(browser.findElement(By.id("swagger-ui")).getText())
           .contains("/subscriptions/{id}/rotate-secret", "/deliveries", "/stats/stream", "/ingest/{id}");
     } finally {
