@@ -17,6 +17,7 @@ import io.hookrelay.queue.QueuePollerVerticle;
 import io.hookrelay.recovery.RecoveryVerticle;
 import io.hookrelay.retention.RetentionVerticle;
 import io.hookrelay.store.Database;
+import io.hookrelay.tenant.TenantPurgeVerticle;
 import io.hookrelay.tracing.Tracing;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
@@ -233,6 +234,7 @@ public final class Node {
     }
     if (config.hasRole(Role.RETENTION)) {
       feeders.add(new Deployment(() -> new RetentionVerticle(config), 1));
+      feeders.add(new Deployment(() -> new TenantPurgeVerticle(config, metrics), 1));
     }
     feeders.add(new Deployment(() -> new MetricsSamplerVerticle(config, metrics), 1));
     return feeders;

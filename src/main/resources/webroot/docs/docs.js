@@ -20,9 +20,11 @@
         url: '/openapi.json',
         dom_id: '#swagger-ui',
         deepLinking: true,
-        // Marks the bearer scheme as authorised, so the padlocks show locked and "Try it out" sends the key.
+        // Marks the bearer schemes as authorised, so the padlocks show locked and "Try it out" sends the key (an
+        // admin key or a tenant token: both are Bearer credentials).
         onComplete: function () {
-          ui.preauthorizeApiKey('bearerAuth', key);
+          ui.preauthorizeApiKey('adminKey', key);
+          ui.preauthorizeApiKey('tenantToken', key);
         },
         requestInterceptor: function (request) {
           if (!request.headers.Authorization) {

@@ -236,8 +236,31 @@
 
   // --- subscriptions ---
 
+  // The tenant filter: every tenant from GET /tenants; a chosen one lists through /tenants/{id}/subscriptions.
+  function loadTenants() {
+    return api('GET', '/tenants?limit=1000').then(function (tenants) {
+      var select = $('tenant-filter');
+      var chosen = select.value;
+      select.textContent = '';
+      select.appendChild(el('option', { value: '', text: 'all tenants' }));
+      tenants.forEach(function (t) {
+        select.appendChild(el('option', { value: t.id, text: t.name + ' (' + t.uid + ')' }));
+      });
+      select.value = chosen;
+    }).catch(function () { /* a tenant token cannot list tenants: the filter stays at its own */ });
+  }
+
+  function tenantPrefix() {
+    var tenant = $('tenant-filter').value;
+    return tenant ? '/tenants/' + encodeURIComponent(tenant) : '';
+  }
+
+  function subscriptionsPath() {
+    return tenantPrefix() + '/subscriptions?limit=200';
+  }
+
   function loadSubscriptions() {
-    return api('GET', '/subscriptions?limit=200').then(function (subs) {
+    return api('GET', subscriptionsPath()).then(function (subs) {
       // Redraw only when something changed, so a periodic refresh never swaps a button under the pointer.
       var fingerprint = JSON.stringify(subs);
       if (fingerprint === loadSubscriptions.last) {
@@ -359,7 +382,7 @@
 
   $('sub-form').addEventListener('submit', function (e) {
     e.preventDefault();
-    var request = editing ? api('PATCH', '/subscriptions/' + editing, formBody()) : api('POST', '/subscriptions', formBody());
+    var request = editing ? api('PATCH', '/subscriptions/' + editing, formBody()) : api('POST', tenantPrefix() + '/subscriptions', formBody());
     var creating = !editing;
     request.then(function (s) {
       if (creating) {
@@ -502,6 +525,10 @@
 
   $('recent-status').addEventListener('change', loadRecent);
   $('recent-refresh').addEventListener('click', loadRecent);
+  $('tenant-filter').addEventListener('change', function () {
+    loadSubscriptions.last = null;
+    loadSubscriptions();
+  });
 
   // --- start ---
 
@@ -512,6 +539,7 @@
     $('app').hidden = false;
     makeCharts();
     stream();
+    loadTenants();
     loadSubscriptions();
     loadRecent();
     if (!refresher) {

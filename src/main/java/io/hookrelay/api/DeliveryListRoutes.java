@@ -24,8 +24,9 @@ final class DeliveryListRoutes {
     this.deliveries = deliveries;
   }
 
-  void mount(Router router) {
-    router.get("/deliveries").handler(this::list);
+  /** Mounts the list under {@code prefix}: "" (the caller's scope) or "/tenants/:tenant". */
+  void mount(Router router, String prefix) {
+    router.get(prefix + "/deliveries").handler(this::list);
   }
 
   private void list(RoutingContext ctx) {
@@ -55,7 +56,7 @@ final class DeliveryListRoutes {
     }
     int limit = Json.intParam(ctx, "limit", 50, 1, 500);
     Cursor cursor = Cursor.parse(nonEmpty(ctx, "cursor"));
-    deliveries.list(new DeliveryRepository.ListFilter(status, subscriptionId, eventType, since),
+    deliveries.list(Access.scope(ctx), new DeliveryRepository.ListFilter(status, subscriptionId, eventType, since),
             cursor == null ? null : cursor.createdAt(), cursor == null ? null : cursor.id(), limit)
         .onSuccess(page -> Json.send(ctx, 200, new JsonObject()
             .put("data", page.data())

@@ -47,6 +47,7 @@ final class EventTypeRoutes {
   }
 
   private void create(RoutingContext ctx) {
+    Access.requireAdmin(ctx); // the catalogue is the platform's: tenants read it
     JsonObject body = Json.object(ctx);
     Json.onlyFields(body, CREATE_FIELDS, READ_ONLY_FIELDS);
     Object name = body.getValue("name");
@@ -55,7 +56,7 @@ final class EventTypeRoutes {
     }
     EventType t = new EventType(n, description(body), schema(body), example(body), deprecated(body, false), null, null);
     checked(t)
-        .compose(v -> types.create(t))
+        .compose(v -> types.create(Access.scope(ctx), t))
         .onSuccess(created -> {
           EventTypeCatalogue.publishChange(vertx, created.name());
           ctx.response().putHeader("location", "/event-types/" + created.name());
@@ -84,6 +85,7 @@ final class EventTypeRoutes {
   }
 
   private void patch(RoutingContext ctx) {
+    Access.requireAdmin(ctx); // the catalogue is the platform's: tenants read it
     String name = pathName(ctx);
     JsonObject body = Json.object(ctx);
     Json.onlyFields(body, PATCH_FIELDS, READ_ONLY_FIELDS);
@@ -92,7 +94,7 @@ final class EventTypeRoutes {
         body.containsKey("deprecated") ? deprecated(body, false) : null);
     // The schema and the example are checked together as they are after the change, inside its transaction.
     boolean recheck = patch.setSchema() || patch.setExample();
-    types.update(name, patch, t -> recheck ? checked(t) : Future.succeededFuture()).onComplete(ar -> {
+    types.update(Access.scope(ctx), name, patch, t -> recheck ? checked(t) : Future.succeededFuture()).onComplete(ar -> {
       if (ar.succeeded() && ar.result() != null) {
         EventTypeCatalogue.publishChange(vertx, name);
       }
@@ -101,8 +103,9 @@ final class EventTypeRoutes {
   }
 
   private void delete(RoutingContext ctx) {
+    Access.requireAdmin(ctx); // the catalogue is the platform's: tenants read it
     String name = pathName(ctx);
-    types.delete(name).onComplete(ar -> {
+    types.delete(Access.scope(ctx), name).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ApiError.databaseUnavailable());
       } else if (!ar.result()) {

@@ -13,6 +13,9 @@ import io.hookrelay.store.DeliveryRepository;
 import io.hookrelay.store.EventTypeRepository;
 import io.hookrelay.store.MessageRepository;
 import io.hookrelay.store.SubscriptionRepository;
+import io.hookrelay.tenant.TenantCache;
+import io.hookrelay.tenant.TenantRepository;
+import io.hookrelay.tenant.TokenRepository;
 import io.hookrelay.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -47,6 +50,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private Redis redis;
   private DeliveryQueue queue;
   private SubscriptionCache cache;
+  private TenantCache tenantCache;
   private EventTypeCatalogue catalogue;
   private TargetResolver resolver;
   private HttpServer server;
@@ -75,12 +79,14 @@ public final class HttpApiVerticle extends VerticleBase {
     SubscriptionRepository subscriptions = new SubscriptionRepository(pool);
     DeliveryRepository deliveries = new DeliveryRepository(pool);
     cache = new SubscriptionCache(vertx, subscriptions);
+    tenantCache = new TenantCache(vertx, new TenantRepository(pool));
+    TokenRepository tokens = new TokenRepository(pool);
     EventTypeRepository eventTypes = new EventTypeRepository(pool);
     catalogue = new EventTypeCatalogue(vertx, eventTypes);
     IngestBatcher batcher = new IngestBatcher(vertx, new MessageRepository(pool), config.ingestBatchSize(),
         config.ingestBatchDelay().toMillis(), this::enqueue);
 
-    StatsRoutes stats = new StatsRoutes(vertx, metrics, deliveries, queue, pool);
+    StatsRoutes stats = new StatsRoutes(vertx, metrics, deliveries, subscriptions, queue);
     UiRoutes ui = new UiRoutes(eventTypes);
     router = Router.router(vertx);
     IngestRoutes.countResults(router, metrics);
@@ -90,15 +96,32 @@ public final class HttpApiVerticle extends VerticleBase {
     new HealthRoutes(pool, redis).mount(router);
     stats.mountPublic(router);
     ui.mountPublic(router);
-    router.route().handler(new ApiKeyAuth(config.apiKeys()));
+    new PortalRoutes(tokens, tenantCache, config.portalFrameAncestors()).mountPublic(router);
+    router.route().handler(new ApiKeyAuth(vertx, config.apiKeys(), tokens));
+    // Every route below serves the caller's scope; under /tenants/{tenant} (narrowed by TenantRoutes, mounted
+    // first) the same handlers serve that one tenant.
+    String scoped = "/tenants/:tenant";
+    new TenantRoutes(vertx, new TenantRepository(pool), tenantCache, tokens, config.portalLinkTtl(),
+        config.publicUrl()).mount(router);
     resolver = new TargetResolver(vertx, config);
-    new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue, resolver, catalogue).mount(router);
-    new IngestRoutes(vertx, cache, catalogue, config.requireKnownEventTypes(), batcher, () -> backlog,
-        config.backlogLimit(), tracing).mount(router);
+    SubscriptionRoutes subscriptionRoutes = new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue,
+        resolver, catalogue);
+    subscriptionRoutes.mount(router, "");
+    subscriptionRoutes.mount(router, scoped);
+    IngestRoutes ingest = new IngestRoutes(vertx, cache, tenantCache, catalogue, config.requireKnownEventTypes(), batcher,
+        () -> backlog, config.backlogLimit(), config.httpInstances(), tracing);
+    ingest.mount(router);
+    ingest.mountScoped(router, scoped);
     new EventTypeRoutes(vertx, eventTypes, config.maxBodyBytes()).mount(router);
-    new StatusRoutes(deliveries, queue, pool).mount(router);
-    new DeliveryListRoutes(deliveries).mount(router);
+    StatusRoutes status = new StatusRoutes(deliveries, queue, pool);
+    status.mount(router);
+    status.mountAudit(router, "");
+    status.mountAudit(router, scoped);
+    DeliveryListRoutes deliveryList = new DeliveryListRoutes(deliveries);
+    deliveryList.mount(router, "");
+    deliveryList.mount(router, scoped);
     stats.mount(router);
+    stats.mountScoped(router, scoped);
     ui.mount(router);
     router.errorHandler(404, Errors::handle);
     router.errorHandler(405, Errors::handle);
@@ -113,7 +136,7 @@ public final class HttpApiVerticle extends VerticleBase {
         .setMaxHeaderSize(Errors.MAX_HEADER_BYTES)
         .setCompressionSupported(false)
         .setTcpNoDelay(true));
-    return Future.all(cache.ready(), catalogue.ready(),
+    return Future.all(cache.ready(), tenantCache.ready(), catalogue.ready(),
         server.requestHandler(router).invalidRequestHandler(Errors::invalidRequest).listen());
   }
 
@@ -138,6 +161,7 @@ public final class HttpApiVerticle extends VerticleBase {
           resolver.close();
           return cache.close();
         })
+        .eventually(() -> tenantCache.close())
         .eventually(() -> catalogue.close())
         .eventually(() -> {
           redis.close();

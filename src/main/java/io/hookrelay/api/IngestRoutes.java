@@ -1,5 +1,6 @@
 package io.hookrelay.api;
 
+import io.hookrelay.delivery.RateLimiter;
 import io.hookrelay.delivery.SubscriptionCache;
 import io.hookrelay.ingest.EventTypeCatalogue;
 import io.hookrelay.ingest.IngestBatcher;
@@ -10,6 +11,11 @@ import io.hookrelay.ingest.PayloadSchemas;
 import io.hookrelay.metrics.Metrics;
 import io.hookrelay.store.EventFilter;
 import io.hookrelay.store.Subscription;
+import io.hookrelay.tenant.Principal;
+import io.hookrelay.tenant.Scope;
+import io.hookrelay.tenant.Tenant;
+import io.hookrelay.tenant.TenantCache;
+import io.vertx.core.Future;
 import io.hookrelay.tracing.Tracing;
 import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Future;
@@ -21,7 +27,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -48,22 +56,29 @@ final class IngestRoutes {
 
   private final Vertx vertx;
   private final SubscriptionCache subscriptions;
+  private final TenantCache tenants;
   private final EventTypeCatalogue catalogue;
   private final boolean requireKnownTypes;
   private final IngestBatcher batcher;
   private final LongSupplier backlog;
   private final long backlogLimit;
   private final Tracing tracing;
+  private final int instances;
+  /** Each tenant's ingest_rate_per_s on this instance: a token bucket of rate / instances (per node, in all). */
+  private final Map<UUID, RateLimiter> rates = new HashMap<>();
 
-  IngestRoutes(Vertx vertx, SubscriptionCache subscriptions, EventTypeCatalogue catalogue, boolean requireKnownTypes,
-      IngestBatcher batcher, LongSupplier backlog, long backlogLimit, Tracing tracing) {
+  IngestRoutes(Vertx vertx, SubscriptionCache subscriptions, TenantCache tenants, EventTypeCatalogue catalogue,
+      boolean requireKnownTypes, IngestBatcher batcher, LongSupplier backlog, long backlogLimit, int instances,
+      Tracing tracing) {
     this.vertx = vertx;
     this.catalogue = catalogue;
     this.requireKnownTypes = requireKnownTypes;
     this.subscriptions = subscriptions;
+    this.tenants = tenants;
     this.batcher = batcher;
     this.backlog = backlog;
     this.backlogLimit = backlogLimit;
+    this.instances = instances;
     this.tracing = tracing;
   }
 
@@ -75,8 +90,8 @@ final class IngestRoutes {
     if (!tracing.enabled()) {
       return;
     }
-    for (String route : List.of("/ingest/:id", "/events")) {
-      String name = route.equals("/events") ? "/events" : "/ingest/{subscription_id}";
+    for (String route : List.of("/ingest/:id", "/events", "/tenants/:tenant/events")) {
+      String name = route.startsWith("/ingest") ? "/ingest/{subscription_id}" : route.replace(":tenant", "{tenant}");
       router.post(route).handler(ctx -> {
         Span span = tracing.startIngest("POST", name, ctx.request().path(), ctx.request()::getHeader);
         ctx.put(SPAN, span);
@@ -112,12 +127,20 @@ final class IngestRoutes {
     };
     router.post("/ingest/:id").handler(counter);
     router.post("/events").handler(counter);
+    router.post("/tenants/:tenant/events").handler(counter);
   }
 
+  /** /ingest/{id} and /events, in the caller's scope. */
   void mount(Router router) {
     router.post("/ingest/:id").handler(this::ingest);
     router.post("/events").handler(this::events);
     router.post("/subscriptions/:id/send-example").handler(this::sendExample);
+  }
+
+  /** One tenant's /events and send-example. */
+  void mountScoped(Router router, String prefix) {
+    router.post(prefix + "/events").handler(this::events);
+    router.post(prefix + "/subscriptions/:id/send-example").handler(this::sendExample);
   }
 
   private void ingest(RoutingContext ctx) {
@@ -130,13 +153,19 @@ final class IngestRoutes {
     }
     String key = header(ctx, "idempotency-key");
     String orderingKey = orderingKey(header(ctx, "x-ordering-key"), "X-Ordering-Key");
-    checkedType(eventType, "X-Event-Type", payload).compose(v -> subscriptions.get(id)).onComplete(ar -> {
+    Principal principal = Access.principal(ctx);
+    checkedType(eventType, "X-Event-Type", payload).compose(v -> subscriptions.get(id))
+        .compose(s -> s == null || !s.tenantActive() || !principal.reaches(s.tenantId())
+            ? Future.succeededFuture((Subscription) null)
+            : tenants.get(s.tenantId()).map(t -> {
+              if (t == null) {
+                return null;
+              }
+              checkRate(ctx, t);
+              return s;
+            })).onComplete(ar -> {
       if (ar.failed()) {
-        if (ar.cause() instanceof ApiError refused) {
-          ctx.fail(refused);
-          return;
-        }
-        ctx.fail(ApiError.databaseUnavailable());
+        ctx.fail(ar.cause() instanceof ApiError ? ar.cause() : ApiError.databaseUnavailable());
         return;
       }
       Subscription s = ar.result();
@@ -149,8 +178,8 @@ final class IngestRoutes {
       if (span != null) {
         span.setAttribute(Tracing.SUBSCRIPTION_ID, id.toString());
       }
-      IngestCommand command = new IngestCommand(eventType, payload, id.toString(), key,
-          List.of(new IngestCommand.Target(id, status, s.orderingKeyFor(orderingKey))),
+      IngestCommand command = new IngestCommand(s.tenantId(), principal.actor(), eventType, payload, id.toString(),
+          key, List.of(new IngestCommand.Target(id, status, s.orderingKeyFor(orderingKey))),
           span == null ? null : Tracing.traceparent(span));
       batcher.submit(command).onComplete(result -> {
         if (result.failed()) {
@@ -200,24 +229,46 @@ final class IngestRoutes {
     String headerKey = header(ctx, "idempotency-key");
     String key = headerKey != null ? headerKey : (String) eventId;
     Buffer bytes = payload instanceof JsonObject o ? o.toBuffer() : ((JsonArray) payload).toBuffer();
-    checkedType(eventType, "event_type", bytes).compose(v -> subscriptions.all()).onComplete(ar -> {
+    Principal principal = Access.principal(ctx);
+    Object named = envelope.getValue("tenant");
+    if (named != null && (!(named instanceof String ref) || ref.isEmpty() || ref.length() > 256)) {
+      throw ApiError.unprocessable("tenant must be a tenant's id or uid (a string of 1 to 256 characters)");
+    }
+    Tenant pathTenant = Access.tenant(ctx);
+    Future<Tenant> tenant;
+    if (pathTenant != null) {
+      if (named != null && !named.equals(pathTenant.id().toString()) && !named.equals(pathTenant.uid())) {
+        throw ApiError.unprocessable("tenant names another tenant than the path: leave it out, or use /events");
+      }
+      tenant = Future.succeededFuture(pathTenant);
+    } else {
+      tenant = tenants.find(named != null ? (String) named : Access.scope(ctx).home().toString())
+          .map(t -> t != null && principal.reaches(t.id()) ? t : null);
+    }
+    tenant.compose(t -> checkedType(eventType, "event_type", bytes).map(t)).compose(t -> {
+      if (t == null) {
+        return Future.failedFuture(ApiError.notFound("no tenant '" + (named != null ? named : "default") + "'"));
+      }
+      checkRate(ctx, t);
+      return subscriptions.ofTenant(t.id()).map(list -> new Fanout(t, list));
+    }).onComplete(ar -> {
       if (ar.failed()) {
-        if (ar.cause() instanceof ApiError refused) {
-          ctx.fail(refused);
-          return;
-        }
-        ctx.fail(ApiError.databaseUnavailable());
+        ctx.fail(ar.cause() instanceof ApiError ? ar.cause() : ApiError.databaseUnavailable());
         return;
       }
+      UUID tenantId = ar.result().tenant().id();
       List<IngestCommand.Target> targets = new ArrayList<>();
-      for (Subscription s : ar.result()) {
+      for (Subscription s : ar.result().subscriptions()) {
         if (s.wants(eventType)) {
           targets.add(new IngestCommand.Target(s.id(), s.enabled() ? "pending" : "held", s.orderingKeyFor(orderingKey)));
         }
       }
       Span span = span(ctx);
       String traceparent = span == null ? null : Tracing.traceparent(span);
-      batcher.submit(new IngestCommand(eventType, bytes, EVENTS_SCOPE, key, targets, traceparent)).onComplete(result -> {
+      // The default tenant keeps the scope its keys had before tenants, so that old keys still deduplicate.
+      String scope = tenantId.equals(Scope.DEFAULT_TENANT) ? EVENTS_SCOPE : EVENTS_SCOPE + ":" + tenantId;
+      batcher.submit(new IngestCommand(tenantId, principal.actor(), eventType, bytes, scope, key, targets,
+          traceparent)).onComplete(result -> {
         if (result.failed()) {
           fail(ctx, result.cause());
           return;
@@ -237,6 +288,23 @@ final class IngestRoutes {
     });
   }
 
+  private record Fanout(Tenant tenant, List<Subscription> subscriptions) {}
+
+  /** Passes within the tenant's ingest_rate_per_s; past it, throws a 429 with Retry-After. */
+  private void checkRate(RoutingContext ctx, Tenant t) {
+    if (t.ingestRatePerS() == null) {
+      return;
+    }
+    long waitMs = rates.computeIfAbsent(t.id(), id -> new RateLimiter())
+        .reserve(t.ingestRatePerS() / (double) instances, System.nanoTime());
+    if (waitMs <= 0) {
+      return;
+    }
+    ctx.response().putHeader("retry-after", Long.toString(Math.max(1, (waitMs + 999) / 1000)));
+    throw new ApiError(429, "rate_limited", "ingest_rate_per_s: the tenant's limit of " + t.ingestRatePerS()
+        + " events per second is reached; retry after the Retry-After seconds");
+  }
+
   /**
    * Delivers the event type's example to one subscription as a webhook like any other (stored, signed, retried,
    * recorded), whatever its filter says: the caller asked for this one. A disabled subscription holds it.
@@ -251,12 +319,17 @@ final class IngestRoutes {
       throw ApiError.badRequest("invalid_parameter", "event_type must be at most " + MAX_HEADER_VALUE + " characters");
     }
     checkBacklog(ctx);
+    Scope scope = Access.scope(ctx);
+    Principal principal = Access.principal(ctx);
     Future.all(subscriptions.get(id), catalogue.get(eventType)).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ApiError.databaseUnavailable());
         return;
       }
-      Subscription s = ar.result().resultAt(0);
+      Subscription found = ar.result().resultAt(0);
+      // Another tenant's subscription (or one outside the path's tenant) is not found, as a missing one.
+      Subscription s = found == null || !found.tenantActive() || !principal.reaches(found.tenantId())
+          || (!scope.everyTenant() && !scope.filter().equals(found.tenantId())) ? null : found;
       EventTypeCatalogue.Known known = ar.result().resultAt(1);
       if (s == null) {
         ctx.fail(ApiError.notFound("no subscription with id " + id));
@@ -273,7 +346,7 @@ final class IngestRoutes {
       }
       Buffer payload = io.vertx.core.json.Json.encodeToBuffer(known.type().example());
       String status = s.enabled() ? "pending" : "held";
-      batcher.submit(new IngestCommand(eventType, payload, id.toString(), null,
+      batcher.submit(new IngestCommand(s.tenantId(), principal.actor(), eventType, payload, id.toString(), null,
           List.of(new IngestCommand.Target(id, status, s.orderingKeyFor(null))), null)).onComplete(result -> {
             if (result.failed()) {
               fail(ctx, result.cause());

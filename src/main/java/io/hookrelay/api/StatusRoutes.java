@@ -3,6 +3,7 @@ package io.hookrelay.api;
 import io.hookrelay.queue.DeliveryQueue;
 import io.hookrelay.store.AuditRepository;
 import io.hookrelay.store.DeliveryRepository;
+import io.hookrelay.tenant.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -30,12 +31,16 @@ final class StatusRoutes {
     router.get("/status/:id").handler(this::status);
     router.post("/status/:id/retry").handler(this::retry);
     router.post("/status/:id/dismiss").handler(this::dismiss);
-    router.get("/audit").handler(this::audit);
+  }
+
+  /** The audit log, under {@code prefix}: "" (the caller's scope) or "/tenants/:tenant". */
+  void mountAudit(Router router, String prefix) {
+    router.get(prefix + "/audit").handler(this::audit);
   }
 
   private void status(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "webhook");
-    deliveries.status(id, RECENT_ATTEMPTS).onComplete(ar -> {
+    deliveries.status(Access.scope(ctx), id, RECENT_ATTEMPTS).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ApiError.databaseUnavailable());
       } else if (ar.result() == null) {
@@ -48,11 +53,12 @@ final class StatusRoutes {
 
   private void retry(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "webhook");
-    deliveries.retryNow(id)
+    Scope scope = Access.scope(ctx);
+    deliveries.retryNow(scope, id)
         .compose(subscriptionId -> subscriptionId != null
             ? queue.enqueue(List.of(id), List.of(subscriptionId)).recover(err -> Future.succeededFuture())
                 .map("queued")
-            : deliveries.statusOf(id).map(status -> status == null ? "unknown" : "busy"))
+            : deliveries.statusOf(scope, id).map(status -> status == null ? "unknown" : "busy"))
         .onComplete(ar -> {
           if (ar.failed()) {
             ctx.fail(ApiError.databaseUnavailable());
@@ -72,13 +78,15 @@ final class StatusRoutes {
    */
   private void dismiss(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "webhook");
-    deliveries.dismiss(id)
+    Scope scope = Access.scope(ctx);
+    deliveries.dismiss(scope, id)
         .compose(position -> {
           if (position == null || position.isEmpty()) {
             return Future.succeededFuture(position);
           }
           DeliveryRepository.KeyPosition p = position.get();
-          return audit.record(pool, "delivery_dismissed", p.subscriptionId(), id, null, new JsonObject())
+          return audit.record(pool, scope, scope.home(), "delivery_dismissed", p.subscriptionId(), id, null,
+                  new JsonObject())
               .compose(v -> p.key() == null ? Future.succeededFuture(List.<UUID[]>of()) : deliveries.nextInKeys(List.of(p)))
               .compose(next -> queue.enqueue(next.stream().map(n -> n[0]).toList(),
                   next.stream().map(n -> n[1]).toList()).recover(err -> Future.succeededFuture()))
@@ -101,7 +109,7 @@ final class StatusRoutes {
 
   private void audit(RoutingContext ctx) {
     int limit = Json.intParam(ctx, "limit", 50, 1, 1000);
-    audit.recent(pool, limit)
+    audit.recent(pool, Access.scope(ctx), limit)
         .onSuccess(rows -> Json.send(ctx, 200, rows))
         .onFailure(err -> ctx.fail(ApiError.databaseUnavailable()));
   }

@@ -17,6 +17,7 @@ import io.hookrelay.store.Subscription;
 import io.hookrelay.store.SubscriptionPolicy;
 import io.hookrelay.store.SubscriptionRepository;
 import io.hookrelay.store.Times;
+import io.hookrelay.tenant.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -71,16 +72,18 @@ final class SubscriptionRoutes {
     this.queue = queue;
   }
 
-  void mount(Router router) {
-    router.post("/subscriptions").handler(this::create);
-    router.get("/subscriptions").handler(this::list);
-    router.get("/subscriptions/:id").handler(this::get);
-    router.patch("/subscriptions/:id").handler(this::patch);
-    router.delete("/subscriptions/:id").handler(this::delete);
-    router.post("/subscriptions/:id/rotate-secret").handler(this::rotateSecret);
-    router.post("/subscriptions/:id/enable").handler(this::enable);
-    router.post("/subscriptions/:id/recover").handler(this::recover);
-    router.get("/subscriptions/:id/attempts").handler(this::attempts);
+  /** Mounts the routes under {@code prefix}: "" (the caller's scope) or "/tenants/:tenant" (one tenant). */
+  void mount(Router router, String prefix) {
+    String base = prefix + "/subscriptions";
+    router.post(base).handler(this::create);
+    router.get(base).handler(this::list);
+    router.get(base + "/:id").handler(this::get);
+    router.patch(base + "/:id").handler(this::patch);
+    router.delete(base + "/:id").handler(this::delete);
+    router.post(base + "/:id/rotate-secret").handler(this::rotateSecret);
+    router.post(base + "/:id/enable").handler(this::enable);
+    router.post(base + "/:id/recover").handler(this::recover);
+    router.get(base + "/:id/attempts").handler(this::attempts);
   }
 
   private void create(RoutingContext ctx) {
@@ -103,18 +106,26 @@ final class SubscriptionRoutes {
     UUID id = Ids.newId();
     Signer.KeyPair pair = Subscription.SCHEME_V1A.equals(scheme) ? Signer.generateKeyPair() : null;
     String actualSecret = pair != null ? pair.privateKey() : secret != null ? secret : Signer.generateSecret();
+    Scope scope = Access.scope(ctx);
     knownTypes(events)
         .compose(v -> resolvedTarget(targetUrl))
-        .compose(v -> subscriptions.create(id, targetUrl, scheme, actualSecret, pair == null ? null : pair.publicKey(),
-            events, description, rateLimit, maxInFlight != null ? maxInFlight : config.maxInFlight(),
-            clientCertificate, ordering != null ? ordering : Subscription.ORDERING_NONE,
+        .compose(v -> subscriptions.create(scope, id, targetUrl, scheme, actualSecret,
+            pair == null ? null : pair.publicKey(), events, description, rateLimit,
+            maxInFlight != null ? maxInFlight : config.maxInFlight(), clientCertificate,
+            ordering != null ? ordering : Subscription.ORDERING_NONE,
             onFailure != null ? onFailure : Subscription.ON_FAILURE_SKIP, policy))
         .onSuccess(s -> {
           SubscriptionCache.publishChange(vertx, id);
-          ctx.response().putHeader("location", "/subscriptions/" + id);
+          String where = Access.tenant(ctx) == null ? "" : "/tenants/" + Access.tenant(ctx).id();
+          ctx.response().putHeader("location", where + "/subscriptions/" + id);
           Json.send(ctx, 201, withNewKey(s));
         })
-        .onFailure(err -> ctx.fail(err instanceof ApiError ? err : ApiError.databaseUnavailable()));
+        .onFailure(err -> ctx.fail(err instanceof ApiError ? err
+            : err instanceof SubscriptionRepository.LimitReached limit ? ApiError.unprocessable("max_subscriptions: "
+                + "the tenant's limit of " + limit.limit() + " subscriptions is reached; delete one or raise the "
+                + "tenant's limits.max_subscriptions")
+            : err instanceof SubscriptionRepository.TenantGone ? ApiError.notFound("no such tenant")
+            : ApiError.databaseUnavailable()));
   }
 
   /**
@@ -152,7 +163,7 @@ final class SubscriptionRoutes {
   private void list(RoutingContext ctx) {
     int skip = Json.intParam(ctx, "skip", 0, 0, Integer.MAX_VALUE);
     int limit = Json.intParam(ctx, "limit", 100, 1, 1000);
-    subscriptions.list(skip, limit)
+    subscriptions.list(Access.scope(ctx), skip, limit)
         .onSuccess(list -> {
           JsonArray out = new JsonArray();
           list.forEach(s -> out.add(s.toJson()));
@@ -163,7 +174,8 @@ final class SubscriptionRoutes {
 
   private void get(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "subscription");
-    subscriptions.find(id).onComplete(ar -> respond(ctx, id, ar.succeeded() ? ar.result() : null, ar.cause()));
+    subscriptions.find(Access.scope(ctx), id)
+        .onComplete(ar -> respond(ctx, id, ar.succeeded() ? ar.result() : null, ar.cause()));
   }
 
   private void patch(RoutingContext ctx) {
@@ -201,13 +213,16 @@ final class SubscriptionRoutes {
         setClientCertificate, clientCertificate, oneOf(body, "ordering", Subscription.ORDERINGS),
         oneOf(body, "ordering_on_failure", Subscription.ON_FAILURES), PolicyFields.forPatch(body, config));
     OffsetDateTime overlapUntil = Times.now().plus(config.secretOverlap());
+    Scope scope = Access.scope(ctx);
     String actor = actor(ctx);
     knownTypes(events)
         .compose(v -> resolvedTarget(targetUrl))
-        .compose(v -> subscriptions.update(id, patch, overlapUntil, actor).recover(PolicyFields::headersOverLimit))
-        .compose(updated -> updated == null && secret != null ? refusedSecret(id) : Future.succeededFuture(updated))
+        .compose(v -> subscriptions.update(scope, id, patch, overlapUntil, actor).recover(PolicyFields::headersOverLimit))
+        .compose(updated -> updated == null && secret != null ? refusedSecret(scope, id)
+            : Future.succeededFuture(updated))
         .compose(updated -> updated != null && Subscription.ENABLED.equals(status) && !updated.enabled()
-            ? subscriptions.enable(id, actor).compose(r -> enqueue(r.resumedDeliveries(), id).map(r.subscription()))
+            ? subscriptions.enable(scope, id, actor)
+                .compose(r -> enqueue(r.resumedDeliveries(), id).map(r.subscription()))
             : Future.succeededFuture(updated))
         .onComplete(ar -> {
           Subscription s = ar.succeeded() ? ar.result() : null;
@@ -237,7 +252,7 @@ final class SubscriptionRoutes {
 
   private void delete(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "subscription");
-    subscriptions.delete(id, actor(ctx)).onComplete(ar -> {
+    subscriptions.delete(Access.scope(ctx), id, actor(ctx)).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ApiError.databaseUnavailable());
       } else if (!ar.result()) {
@@ -253,8 +268,9 @@ final class SubscriptionRoutes {
     UUID id = Json.pathId(ctx, "id", "subscription");
     String given = ctx.body() != null && ctx.body().length() > 0 ? secret(Json.object(ctx)) : null;
     OffsetDateTime overlapUntil = Times.now().plus(config.secretOverlap());
-    subscriptions.rotateSecret(id, newKeys(given), given != null, overlapUntil)
-        .compose(s -> s == null && given != null ? refusedSecret(id) : Future.succeededFuture(s))
+    Scope scope = Access.scope(ctx);
+    subscriptions.rotateSecret(scope, id, newKeys(given), given != null, overlapUntil)
+        .compose(s -> s == null && given != null ? refusedSecret(scope, id) : Future.succeededFuture(s))
         .onComplete(ar -> {
           if (ar.failed()) {
             ctx.fail(ar.cause() instanceof ApiError ? ar.cause() : ApiError.databaseUnavailable());
@@ -269,7 +285,7 @@ final class SubscriptionRoutes {
 
   private void enable(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "subscription");
-    subscriptions.enable(id, actor(ctx)).onComplete(ar -> {
+    subscriptions.enable(Access.scope(ctx), id, actor(ctx)).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ApiError.databaseUnavailable());
       } else if (ar.result() == null) {
@@ -295,8 +311,10 @@ final class SubscriptionRoutes {
     } catch (DateTimeParseException e) {
       throw ApiError.badRequest("invalid_parameter", "since must be an ISO-8601 time such as 2026-01-31T12:00:00Z");
     }
-    subscriptions.find(id)
-        .compose(s -> s == null ? Future.succeededFuture((List<UUID>) null) : deliveries.recoverFailed(id, since))
+    Scope scope = Access.scope(ctx);
+    subscriptions.find(scope, id)
+        .compose(s -> s == null ? Future.succeededFuture((List<UUID>) null)
+            : deliveries.recoverFailed(scope, id, since))
         .onComplete(ar -> {
           if (ar.failed()) {
             ctx.fail(ApiError.databaseUnavailable());
@@ -312,8 +330,9 @@ final class SubscriptionRoutes {
   private void attempts(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "subscription");
     int limit = Json.intParam(ctx, "limit", 20, 1, 1000);
-    subscriptions.find(id)
-        .compose(s -> s == null ? Future.succeededFuture((JsonArray) null) : deliveries.attemptsOf(id, limit))
+    Scope scope = Access.scope(ctx);
+    subscriptions.find(scope, id)
+        .compose(s -> s == null ? Future.succeededFuture((JsonArray) null) : deliveries.attemptsOf(scope, id, limit))
         .onComplete(ar -> {
           if (ar.failed()) {
             ctx.fail(ApiError.databaseUnavailable());
@@ -336,8 +355,8 @@ final class SubscriptionRoutes {
    * After an update that matched no row although a secret was given: a 422 when the subscription exists (it is v1a,
    * which takes no secret), null (so a 404) when it does not.
    */
-  private Future<Subscription> refusedSecret(UUID id) {
-    return subscriptions.find(id).compose(found -> found == null
+  private Future<Subscription> refusedSecret(Scope scope, UUID id) {
+    return subscriptions.find(scope, id).compose(found -> found == null
         ? Future.succeededFuture(null)
         : Future.failedFuture(ApiError.unprocessable(V1A_TAKES_NO_SECRET)));
   }

@@ -14,8 +14,17 @@ public final class Addresses {
   /** Prefix of each queue poller's own address (prefix + consumer name), where completions of its jobs arrive. */
   public static final String DELIVERY_COMPLETIONS = "hookrelay.delivery.completions.";
 
-  /** Publish: {@code {"id": uuid}} after a subscription was created, changed, disabled or deleted; caches drop it. */
+  /**
+   * Publish: {@code {"id": uuid}} after a subscription was created, changed, disabled or deleted; caches drop it.
+   * {@code {"all": true}} (a tenant is being deleted) drops every entry.
+   */
   public static final String SUBSCRIPTIONS_CHANGED = "hookrelay.subscriptions.changed";
+
+  /**
+   * Publish: {@code {"id": uuid}} after a tenant or one of its credentials changed (created, revoked, limits,
+   * deleted); caches of tenants and of tenant tokens forget what they hold.
+   */
+  public static final String TENANTS_CHANGED = "hookrelay.tenants.changed";
 
   /** Publish: {@code {"name": event type}} after an event type was created, changed or deleted; caches drop it. */
   public static final String EVENT_TYPES_CHANGED = "hookrelay.event-types.changed";

@@ -153,7 +153,32 @@ public final class ConfigLoader {
         proxy(),
         bool("delivery_http2"),
         bool("propagate_trace_context"),
-        bool("require_known_event_types"));
+        bool("require_known_event_types"),
+        duration("portal_link_ttl", Duration.ofMinutes(1), Duration.ofDays(7)),
+        frameAncestors(),
+        publicUrl());
+  }
+
+  /** CSP frame-ancestors sources: origins (https://shop.example), 'self', or empty for no framing at all. */
+  private String frameAncestors() {
+    String value = raw("portal_frame_ancestors").trim();
+    for (String source : value.split("\\s+")) {
+      if (!source.isEmpty() && !source.equals("'self'") && !source.matches("https?://[A-Za-z0-9.*:-]+")) {
+        throw new ConfigException(name("portal_frame_ancestors") + ": must list origins such as https://app.example.com "
+            + "or 'self', space-separated (empty: the portal may not be framed), got '" + source + "'");
+      }
+    }
+    return value;
+  }
+
+  /** Where clients reach this node, for the links it hands out; empty: the Host of the request. */
+  private String publicUrl() {
+    String value = raw("public_url").trim();
+    if (!value.isEmpty() && !value.matches("https?://[^\\s?#]+")) {
+      throw new ConfigException(name("public_url") + ": must be an http:// or https:// URL without query or "
+          + "fragment, got '" + value + "'");
+    }
+    return value;
   }
 
   /** True for an IPv4 or IPv6 literal; never resolves a name. */

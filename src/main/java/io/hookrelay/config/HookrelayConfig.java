@@ -57,7 +57,10 @@ public record HookrelayConfig(
     ProxyOptions deliveryProxy,
     boolean deliveryHttp2,
     boolean propagateTraceContext,
-    boolean requireKnownEventTypes) {
+    boolean requireKnownEventTypes,
+    Duration portalLinkTtl,
+    String portalFrameAncestors,
+    String publicUrl) {
 
   public boolean embeddedDatabase() {
     return databaseUrl.isBlank();

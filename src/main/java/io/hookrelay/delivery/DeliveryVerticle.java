@@ -123,8 +123,9 @@ public final class DeliveryVerticle extends VerticleBase {
     subscriptions.get(subscriptionId).onComplete(ar -> {
       if (ar.failed()) {
         replies.released(replyTo, entryId); // database unavailable: stays pending
-      } else if (ar.result() == null) {
-        replies.done(replyTo, entryId); // subscription deleted with its deliveries
+      } else if (ar.result() == null || !ar.result().tenantActive()) {
+        // Subscription deleted with its deliveries, or its tenant is being deleted: the purge takes what is left.
+        replies.done(replyTo, entryId);
       } else if (!ar.result().enabled()) {
         hold(new Job(replyTo, entryId, deliveryId, ar.result()));
       } else {

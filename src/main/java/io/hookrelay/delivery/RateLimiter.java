@@ -1,15 +1,16 @@
 package io.hookrelay.delivery;
 
 /**
- * A token bucket for one subscription's {@code rate_limit_per_s} on one delivery verticle instance: a burst of at
+ * A token bucket for one subscription's {@code rate_limit_per_s} on one delivery verticle instance (and for a
+ * tenant's {@code ingest_rate_per_s} on one API verticle instance): a burst of at
  * most one second's worth, refilled continuously.
  */
-final class RateLimiter {
+public final class RateLimiter {
   private double tokens = -1;
   private long lastNanos;
 
   /** Takes a token if there is one (answers 0); otherwise answers the milliseconds until there will be. */
-  long reserve(double perSecond, long nowNanos) {
+  public long reserve(double perSecond, long nowNanos) {
     double capacity = Math.max(1.0, perSecond);
     if (tokens < 0) {
       tokens = capacity;

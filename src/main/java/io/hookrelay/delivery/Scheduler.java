@@ -17,6 +17,11 @@ import java.util.function.Consumer;
  * others nor makes the queue spin. Pure: no I/O, the clock and the node-wide slot count are given, and what starts
  * is handed back through callbacks.
  *
+ * <p>Between tenants: each tenant may hold (claiming, waiting or attempting) at most its share of the instance's
+ * budget, the poller window divided among the tenants holding work here, and never less than
+ * {@link #MIN_TENANT_SHARE}. A tenant that floods ingest, or whose endpoints all hang, fills its share and has the
+ * rest deferred, while another tenant's jobs are admitted as if it were alone. A tenant alone uses the whole budget.
+ *
  * @param <T> a claimed job, as the caller keeps it
  */
 public final class Scheduler<T> {
@@ -30,6 +35,10 @@ public final class Scheduler<T> {
   static final int LANE_LIMIT = 1024;
   /** The longest a job over the cap is sent away for. */
   static final long MAX_DEFER_MS = 30_000;
+  /** The poller window of a node (jobs it hands out before any comes back), split among its delivery instances. */
+  static final int NODE_WINDOW = 4096;
+  /** What a tenant may always hold on an instance, however many tenants share it. */
+  static final int MIN_TENANT_SHARE = 64;
 
   /** Wall-clock milliseconds (due times in the retry set) and a monotonic clock (how long attempts hold a slot). */
   public interface Clock {
@@ -68,6 +77,9 @@ public final class Scheduler<T> {
   private final Consumer<T> expired;
   private final Map<UUID, Lane<T>> lanes = new HashMap<>();
   private final Map<UUID, RateLimiter> limiters = new HashMap<>();
+  /** Jobs each tenant holds on this instance: admitted and not yet finished, given back or expired. */
+  private final Map<UUID, Integer> tenantHeld = new HashMap<>();
+  private final int budget;
 
   /**
    * @param instances the delivery instances on this node, which share its slots and rate limits
@@ -76,6 +88,14 @@ public final class Scheduler<T> {
    * @param expired takes a job that waited so long for a slot that its lease may lapse mid-attempt, to give it back
    */
   public Scheduler(int instances, long leaseMs, Clock clock, Slots slots, Consumer<T> start, Consumer<T> expired) {
+    this(instances, leaseMs, Math.max(MIN_TENANT_SHARE, NODE_WINDOW / Math.max(1, instances)), clock, slots, start,
+        expired);
+  }
+
+  /** @param budget the jobs this instance holds for all tenants before tenants get shares of it */
+  Scheduler(int instances, long leaseMs, int budget, Clock clock, Slots slots, Consumer<T> start,
+      Consumer<T> expired) {
+    this.budget = budget;
     this.instances = instances;
     this.maxWaitMs = leaseMs / 2;
     this.clock = clock;
@@ -96,13 +116,39 @@ public final class Scheduler<T> {
         return clock.millis() + Math.max(10, wait);
       }
     }
-    Lane<T> lane = lanes.computeIfAbsent(s.id(), id -> new Lane<>());
+    Lane<T> lane = lane(s);
     int cap = cap(s);
+    int held = tenantHeld.getOrDefault(s.tenantId(), 0);
+    if (held >= tenantShare(held)) {
+      // Over the tenant's share: back when about a share's worth of its work has gone through here.
+      double perJobMs = Math.max(0.01, lane.holdMs * instances / cap);
+      return clock.millis() + (long) Math.min(MAX_DEFER_MS, Math.max(20, perJobMs * (held - tenantShare(held) + 1)));
+    }
     if (lane.admits(cap, instances)) {
       lane.claiming++;
+      tenantHeld.merge(s.tenantId(), 1, Integer::sum);
       return 0;
     }
     return lane.deferDueMs(cap, instances, clock.millis());
+  }
+
+  /** A tenant's share: the budget divided among the tenants holding work here (this one counted). */
+  private int tenantShare(int held) {
+    int tenants = tenantHeld.size() + (held == 0 ? 1 : 0);
+    return Math.max(MIN_TENANT_SHARE, budget / tenants);
+  }
+
+  private Lane<T> lane(Subscription s) {
+    return lanes.computeIfAbsent(s.id(), id -> new Lane<>(s.tenantId()));
+  }
+
+  private void released(UUID tenant) {
+    tenantHeld.computeIfPresent(tenant, (t, n) -> n <= 1 ? null : n - 1);
+  }
+
+  /** How many jobs the tenant holds on this instance (tests). */
+  int held(UUID tenant) {
+    return tenantHeld.getOrDefault(tenant, 0);
   }
 
   /** The claim of an admitted job came back with the job: it starts now if a slot is free, or waits in its lane. */
@@ -118,10 +164,11 @@ public final class Scheduler<T> {
   /** The claim of an admitted job came back without it (finished, owned elsewhere, not due), or failed. */
   public void notClaimed(Subscription s) {
     claimAnswered(s);
+    released(s.tenantId());
   }
 
   private Lane<T> claimAnswered(Subscription s) {
-    Lane<T> lane = lanes.computeIfAbsent(s.id(), id -> new Lane<>());
+    Lane<T> lane = lane(s);
     lane.claiming--;
     return lane;
   }
@@ -131,6 +178,7 @@ public final class Scheduler<T> {
     slots.giveBack(subscriptionId);
     Lane<T> lane = lanes.get(subscriptionId);
     if (lane != null) {
+      released(lane.tenantId);
       lane.held(heldNanos);
       startWaiting(subscriptionId, lane);
     }
@@ -145,7 +193,10 @@ public final class Scheduler<T> {
   public List<T> takeWaiting() {
     List<T> all = new ArrayList<>();
     lanes.values().forEach(lane -> {
-      lane.waiting.forEach(w -> all.add(w.job()));
+      lane.waiting.forEach(w -> {
+        all.add(w.job());
+        released(lane.tenantId);
+      });
       lane.waiting.clear();
     });
     return all;
@@ -156,6 +207,7 @@ public final class Scheduler<T> {
       Waiting<T> w = lane.waiting.poll();
       if (clock.millis() - w.sinceMs() > maxWaitMs) {
         slots.giveBack(subscriptionId);
+        released(lane.tenantId);
         expired.accept(w.job());
       } else {
         start.accept(w.job());
@@ -172,10 +224,15 @@ public final class Scheduler<T> {
 
   /** One subscription's jobs on this instance: those being claimed, those waiting for a slot, how long one holds it. */
   private static final class Lane<T> {
+    final UUID tenantId;
     final ArrayDeque<Waiting<T>> waiting = new ArrayDeque<>();
     int claiming;
     double holdMs = 5; // moving average of attempt durations
     double deferClockMs; // the due time handed to the last job sent away (fractions: jobs may be due 0.1 ms apart)
+
+    Lane(UUID tenantId) {
+      this.tenantId = tenantId;
+    }
 
     void held(long nanos) {
       holdMs += (nanos / 1e6 - holdMs) * 0.05;

@@ -23,6 +23,8 @@ public final class SubscriptionCache {
 
   private final SubscriptionRepository repository;
   private final Map<UUID, Subscription> byId = new HashMap<>();
+  /** Filled with byId by a full load, and only then read: the active tenants' subscriptions. */
+  private final Map<UUID, List<Subscription>> byTenant = new HashMap<>();
   private final MessageConsumer<JsonObject> consumer;
   private final long timer;
   private final Vertx vertx;
@@ -38,6 +40,11 @@ public final class SubscriptionCache {
     this.timer = vertx.setPeriodic(FULL_RELOAD_MS, id -> invalidateAll());
   }
 
+  /** Announces that every entry is stale (a tenant is being deleted) to every node's caches. */
+  public static void publishChangeOfAll(Vertx vertx) {
+    vertx.eventBus().publish(Addresses.SUBSCRIPTIONS_CHANGED, new JsonObject().put("all", true));
+  }
+
   /** Announces a change to every node's caches (this one included). */
   public static void publishChange(Vertx vertx, UUID id) {
     vertx.eventBus().publish(Addresses.SUBSCRIPTIONS_CHANGED, new JsonObject().put("id", id.toString()));
@@ -47,17 +54,36 @@ public final class SubscriptionCache {
     return consumer.completion();
   }
 
-  /** The subscription, or null when there is none with that id. */
+  /**
+   * The subscription, or null when there is none with that id. It may belong to a tenant being deleted
+   * ({@link Subscription#tenantActive()} false): callers skip it.
+   */
   public Future<Subscription> get(UUID id) {
     Subscription cached = byId.get(id);
     if (cached != null) {
       return Future.succeededFuture(cached);
     }
     long seen = generation;
-    return repository.find(id).onSuccess(s -> {
+    return repository.findForDelivery(id).onSuccess(s -> {
       if (s != null && generation == seen) {
         byId.put(id, s);
       }
+    });
+  }
+
+  /** The subscriptions of one active tenant, for its fan-out. */
+  public Future<List<Subscription>> ofTenant(UUID tenantId) {
+    if (complete) {
+      return Future.succeededFuture(byTenant.getOrDefault(tenantId, List.of()));
+    }
+    return all().map(list -> {
+      List<Subscription> out = new ArrayList<>();
+      for (Subscription s : list) {
+        if (s.tenantId().equals(tenantId) && s.tenantActive()) {
+          out.add(s);
+        }
+      }
+      return out;
     });
   }
 
@@ -76,7 +102,13 @@ public final class SubscriptionCache {
         }
         if (ar.succeeded() && generation == seen) {
           byId.clear();
-          ar.result().forEach(s -> byId.put(s.id(), s));
+          byTenant.clear();
+          ar.result().forEach(s -> {
+            byId.put(s.id(), s);
+            if (s.tenantActive()) {
+              byTenant.computeIfAbsent(s.tenantId(), t -> new ArrayList<>()).add(s);
+            }
+          });
           complete = true;
         }
       });
@@ -85,6 +117,10 @@ public final class SubscriptionCache {
   }
 
   private void invalidate(JsonObject change) {
+    if (change.getBoolean("all", false)) {
+      invalidateAll();
+      return;
+    }
     String id = change.getString("id");
     if (id != null) {
       byId.remove(UUID.fromString(id));

@@ -57,9 +57,9 @@ public final class IngestBatcher {
     for (IngestCommand.Target t : command.targets()) {
       deliveries.add(new NewDelivery(Ids.newId(), t.subscriptionId(), t.status(), t.orderingKey()));
     }
-    NewMessage message = new NewMessage(messageId, command.eventType(), command.payload(),
-        command.idempotencyKey() == null ? null : sha256(command.payload().getBytes()), command.scope(), command.idempotencyKey(), deliveries,
-        command.traceContext());
+    NewMessage message = new NewMessage(messageId, command.tenantId(), command.eventType(), command.payload(),
+        command.idempotencyKey() == null ? null : sha256(command.payload().getBytes()), command.scope(),
+        command.idempotencyKey(), deliveries, command.traceContext());
     Promise<IngestOutcome> promise = Promise.promise();
     queue.add(new Pending(command, message, promise));
     if (queue.size() >= maxBatch) {
@@ -124,6 +124,8 @@ public final class IngestBatcher {
       List<String> auditActions = new ArrayList<>();
       List<UUID> auditMessages = new ArrayList<>();
       List<JsonObject> auditDetails = new ArrayList<>();
+      List<String> auditActors = new ArrayList<>();
+      List<UUID> auditTenants = new ArrayList<>();
       for (Pending p : toInsert) {
         NewMessage m = p.message();
         ExistingMessage existing = m.key() == null ? null : clashes.get(MessageRepository.keyOf(m.scope(), m.key()));
@@ -140,6 +142,8 @@ public final class IngestBatcher {
           auditActions.add(outcome.kind() == IngestOutcome.Kind.DUPLICATE ? "event_deduplicated" : "idempotency_conflict");
           auditMessages.add(existing.id());
           auditDetails.add(new JsonObject().put("idempotency_key", m.key()).put("scope", m.scope()));
+          auditActors.add(p.command().actor());
+          auditTenants.add(m.tenantId());
         }
         p.promise().complete(outcome);
         for (Pending f : followers.getOrDefault(p, List.of())) {
@@ -151,13 +155,15 @@ public final class IngestBatcher {
           auditActions.add(fo.kind() == IngestOutcome.Kind.DUPLICATE ? "event_deduplicated" : "idempotency_conflict");
           auditMessages.add(fo.messageId());
           auditDetails.add(new JsonObject().put("idempotency_key", f.message().key()).put("scope", f.message().scope()));
+          auditActors.add(f.command().actor());
+          auditTenants.add(f.message().tenantId());
           f.promise().complete(fo);
         }
       }
       if (!toEnqueue.isEmpty()) {
         afterCommit.accept(toEnqueue);
       }
-      messages.auditIdempotency(auditActions, auditMessages, auditDetails);
+      messages.auditIdempotency(auditActions, auditMessages, auditDetails, auditActors, auditTenants);
     });
   }
 

@@ -6,11 +6,12 @@ import java.util.UUID;
 
 /**
  * One accepted-for-storage request: the payload bytes as received, its optional idempotency key (scoped to the
- * route that received it), the deliveries it fans out to with their first status, and the W3C traceparent of its
- * ingest span (null when tracing is off), stored so that its attempts join the trace.
+ * route that received it), the tenant it belongs to, who sent it (for the audit log), the deliveries it fans out to
+ * with their first status, and the W3C traceparent of its ingest span (null when tracing is off), stored so that its
+ * attempts join the trace.
  */
-public record IngestCommand(String eventType, Buffer payload, String scope, String idempotencyKey,
-    List<Target> targets, String traceContext) {
+public record IngestCommand(UUID tenantId, String actor, String eventType, Buffer payload, String scope,
+    String idempotencyKey, List<Target> targets, String traceContext) {
 
   /**
    * A subscription this message goes to, the status its delivery starts in (pending, held or filtered), and its

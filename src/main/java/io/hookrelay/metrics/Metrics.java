@@ -23,6 +23,7 @@ public final class Metrics {
   public static final String ATTEMPTS = "hookrelay.attempts";
   public static final String ATTEMPT_DURATION = "hookrelay.attempt.duration";
   public static final String DELIVERY_LAG = "hookrelay.delivery.lag";
+  public static final String TENANT_ROWS_DELETED = "hookrelay.tenant.rows.deleted";
 
   /** Ingest results, as the {@code result} label says them. */
   public static final String ACCEPTED = "accepted";
@@ -37,6 +38,7 @@ public final class Metrics {
 
   private final PrometheusMeterRegistry registry;
   private final Map<String, Counter> ingested = new ConcurrentHashMap<>();
+  private final Map<String, Counter> tenantRowsDeleted = new ConcurrentHashMap<>();
   private final Counter succeeded;
   private final Counter failed;
   private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
@@ -133,6 +135,12 @@ public final class Metrics {
 
   public void attemptEnded() {
     inFlight.decrementAndGet();
+  }
+
+  /** Rows the purge of deleted tenants removed, by table (a bounded label: no tenant ids). */
+  public void tenantRowsDeleted(String table, long rows) {
+    tenantRowsDeleted.computeIfAbsent(table, t -> Counter.builder(TENANT_ROWS_DELETED).tag("table", t)
+        .description("Rows of deleted tenants removed by the background purge").register(registry)).increment(rows);
   }
 
   public void queueDepths(long stream, long retry) {

@@ -30,13 +30,16 @@ public final class RecoveryVerticle extends VerticleBase {
   private static final int PAGE = 1000;
   /** Entries in the stream, or retries due within a minute, above which the sweep waits for the backlog to go. */
   private static final long BACKLOG = 10_000;
+  /** A tenant being deleted has its deliveries skipped, not re-enqueued: the purge takes them. */
+  private static final String NOT_DELETING = "tenant_id NOT IN (SELECT id FROM tenants WHERE status = 'deleting')";
   // Deliveries that an earlier one of their ordering key holds back are not due: that one queues them as it ends.
   private static final String DUE = "SELECT id, subscription_id, status, next_attempt_at FROM deliveries d "
       + "WHERE ((status IN ('pending', 'retrying') AND next_attempt_at < $1) "
       + "OR (status = 'delivering' AND lease_until < now())) AND id > $2 AND " + DeliveryRepository.NOT_HELD_BACK
-      + " ORDER BY id LIMIT $3";
+      + " AND " + NOT_DELETING + " ORDER BY id LIMIT $3";
   private static final String ALL_OPEN = "SELECT id, subscription_id, status, next_attempt_at FROM deliveries "
-      + "WHERE status IN ('pending', 'retrying', 'delivering') AND id > $1 ORDER BY id LIMIT $2";
+      + "WHERE status IN ('pending', 'retrying', 'delivering') AND id > $1 AND " + NOT_DELETING
+      + " ORDER BY id LIMIT $2";
 
   private final HookrelayConfig config;
   private Pool pool;

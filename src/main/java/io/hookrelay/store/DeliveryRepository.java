@@ -1,5 +1,6 @@
 package io.hookrelay.store;
 
+import io.hookrelay.tenant.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -131,18 +132,18 @@ public final class DeliveryRepository {
    * position when it was dismissed just now, an empty Optional for a delivery that exists but did not fail, and
    * null for one that does not exist.
    */
-  public Future<java.util.Optional<KeyPosition>> dismiss(UUID id) {
+  public Future<java.util.Optional<KeyPosition>> dismiss(Scope scope, UUID id) {
     return pool.preparedQuery("UPDATE deliveries SET dismissed_at = now(), updated_at = now() "
-            + "WHERE id = $1 AND status = 'failed' AND dismissed_at IS NULL "
-            + "RETURNING subscription_id, ordering_key, ordering_seq")
-        .execute(Tuple.of(id))
+            + "WHERE id = $2 AND status = 'failed' AND dismissed_at IS NULL AND " + SubscriptionRepository.IN_SCOPE
+            + " RETURNING subscription_id, ordering_key, ordering_seq, tenant_id")
+        .execute(Tuple.of(scope.filter(), id))
         .compose(rows -> {
           if (rows.size() == 1) {
             Row r = rows.iterator().next();
             return Future.succeededFuture(java.util.Optional.of(new KeyPosition(r.getUUID(0), r.getString(1),
                 r.getLong(2) == null ? Long.MAX_VALUE : r.getLong(2))));
           }
-          return statusOf(id).map(status -> status == null ? null : java.util.Optional.<KeyPosition>empty());
+          return statusOf(scope, id).map(status -> status == null ? null : java.util.Optional.<KeyPosition>empty());
         });
   }
 
@@ -266,11 +267,13 @@ public final class DeliveryRepository {
    * Deliveries newest first, keyset-paginated on (created_at, id): the page after ({@code afterCreatedAt},
    * {@code afterId}) when given. Only the filters in use go into the SQL, so the planner can pick the index.
    */
-  public Future<Page> list(ListFilter filter, OffsetDateTime afterCreatedAt, UUID afterId, int limit) {
+  public Future<Page> list(Scope scope, ListFilter filter, OffsetDateTime afterCreatedAt, UUID afterId, int limit) {
     StringBuilder sql = new StringBuilder("SELECT id, subscription_id, event_type, status, attempt_count, "
-        + "next_attempt_at, last_attempt_at, last_status_code, last_error, created_at, updated_at FROM deliveries");
+        + "next_attempt_at, last_attempt_at, last_status_code, last_error, created_at, updated_at, tenant_id FROM deliveries");
     List<Object> args = new ArrayList<>();
     List<String> where = new ArrayList<>();
+    args.add(scope.filter());
+    where.add(SubscriptionRepository.IN_SCOPE);
     if (filter.status() != null) {
       args.add(filter.status());
       where.add("status = $" + args.size());
@@ -292,12 +295,12 @@ public final class DeliveryRepository {
       args.add(afterId);
       where.add("(created_at, id) < ($" + (args.size() - 1) + ", $" + args.size() + ")");
     }
-    if (!where.isEmpty()) {
-      sql.append(" WHERE ").append(String.join(" AND ", where));
-    }
+    sql.append(" WHERE ").append(String.join(" AND ", where));
     args.add(limit + 1);
     sql.append(" ORDER BY created_at DESC, id DESC LIMIT $").append(args.size());
-    return pool.preparedQuery(sql.toString()).execute(Tuple.wrap(args)).map(rows -> {
+    Tuple tuple = Tuple.tuple();
+    args.forEach(tuple::addValue);
+    return pool.preparedQuery(sql.toString()).execute(tuple).map(rows -> {
       JsonArray data = new JsonArray();
       OffsetDateTime lastCreatedAt = null;
       UUID lastId = null;
@@ -312,6 +315,7 @@ public final class DeliveryRepository {
         lastId = d.getUUID("id");
         data.add(new JsonObject()
             .put("webhook_id", lastId.toString())
+            .put("tenant_id", d.getUUID("tenant_id").toString())
             .put("subscription_id", d.getUUID("subscription_id").toString())
             .put("event_type", d.getString("event_type"))
             .put("status", status)
@@ -328,8 +332,9 @@ public final class DeliveryRepository {
   }
 
   /** How many deliveries are in each status (every status present, zero when none). */
-  public Future<JsonObject> countByStatus() {
-    return pool.query("SELECT status, count(*) FROM deliveries GROUP BY status").execute().map(rows -> {
+  public Future<JsonObject> countByStatus(Scope scope) {
+    return pool.preparedQuery("SELECT status, count(*) FROM deliveries WHERE " + SubscriptionRepository.IN_SCOPE
+        + " GROUP BY status").execute(Tuple.of(scope.filter())).map(rows -> {
       JsonObject out = new JsonObject();
       STATUSES.forEach(s -> out.put(s, 0L));
       rows.forEach(r -> out.put(r.getString(0), r.getLong(1)));
@@ -338,46 +343,51 @@ public final class DeliveryRepository {
   }
 
   /** A manual retry: the delivery is due again now, whatever its state but delivering; null when unknown. */
-  public Future<UUID> retryNow(UUID deliveryId) {
+  public Future<UUID> retryNow(Scope scope, UUID deliveryId) {
     return pool.withTransaction(tx -> tx.preparedQuery("UPDATE deliveries SET status = CASE WHEN attempt_count = 0 "
                 + "THEN 'pending' ELSE 'retrying' END, next_attempt_at = now(), updated_at = now() "
-                + "WHERE id = $1 AND status <> 'delivering' RETURNING subscription_id, message_id")
-            .execute(Tuple.of(deliveryId))
+                + "WHERE id = $2 AND status <> 'delivering' AND " + SubscriptionRepository.IN_SCOPE
+                + " RETURNING subscription_id, message_id, tenant_id")
+            .execute(Tuple.of(scope.filter(), deliveryId))
             .compose(rows -> {
               if (rows.size() == 0) {
                 return Future.succeededFuture(null);
               }
               Row r = rows.iterator().next();
-              return new AuditRepository().record(tx, "manual_retry", r.getUUID(0), deliveryId, r.getUUID(1),
-                  new JsonObject()).map(r.getUUID(0));
+              return new AuditRepository().record(tx, scope, r.getUUID(2), "manual_retry", r.getUUID(0), deliveryId,
+                  r.getUUID(1), new JsonObject()).map(r.getUUID(0));
             }));
   }
 
   /** Whether a delivery exists, and whether it is being attempted right now. */
-  public Future<String> statusOf(UUID deliveryId) {
-    return pool.preparedQuery("SELECT status FROM deliveries WHERE id = $1").execute(Tuple.of(deliveryId))
+  public Future<String> statusOf(Scope scope, UUID deliveryId) {
+    return pool.preparedQuery("SELECT status FROM deliveries WHERE id = $2 AND " + SubscriptionRepository.IN_SCOPE)
+        .execute(Tuple.of(scope.filter(), deliveryId))
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
   }
 
   /** Failed deliveries of a subscription since a time become due again; answers their ids. */
-  public Future<List<UUID>> recoverFailed(UUID subscriptionId, OffsetDateTime since) {
+  public Future<List<UUID>> recoverFailed(Scope scope, UUID subscriptionId, OffsetDateTime since) {
     return pool.withTransaction(tx -> tx.preparedQuery("UPDATE deliveries SET status = 'retrying', "
-                + "next_attempt_at = now(), updated_at = now() WHERE subscription_id = $1 AND status = 'failed' "
-                + "AND created_at >= $2 RETURNING id")
-            .execute(Tuple.of(subscriptionId, since))
+                + "next_attempt_at = now(), updated_at = now() WHERE subscription_id = $2 AND status = 'failed' "
+                + "AND created_at >= $3 AND " + SubscriptionRepository.IN_SCOPE + " RETURNING id, tenant_id")
+            .execute(Tuple.of(scope.filter(), subscriptionId, since))
             .compose(rows -> {
               List<UUID> ids = new ArrayList<>();
               rows.forEach(r -> ids.add(r.getUUID(0)));
-              return new AuditRepository().record(tx, "subscription_recovered", subscriptionId, null, null,
+              UUID tenant = rows.size() == 0 ? scope.home() : rows.iterator().next().getUUID(1);
+              return new AuditRepository().record(tx, scope, tenant, "subscription_recovered", subscriptionId,
+                  null, null,
                   new JsonObject().put("since", Times.iso(since)).put("deliveries", ids.size())).map(ids);
             }));
   }
 
   /** The /status view of one webhook: the delivery, its message's event type and its latest attempts. */
-  public Future<JsonObject> status(UUID deliveryId, int recentAttempts) {
+  public Future<JsonObject> status(Scope scope, UUID deliveryId, int recentAttempts) {
     return pool.preparedQuery("SELECT id, subscription_id, event_type, status, attempt_count, next_attempt_at, "
-            + "last_attempt_at, last_status_code, last_error, created_at, updated_at FROM deliveries WHERE id = $1")
-        .execute(Tuple.of(deliveryId))
+            + "last_attempt_at, last_status_code, last_error, created_at, updated_at, tenant_id FROM deliveries "
+            + "WHERE id = $2 AND " + SubscriptionRepository.IN_SCOPE)
+        .execute(Tuple.of(scope.filter(), deliveryId))
         .compose(rows -> {
           if (rows.size() == 0) {
             return Future.succeededFuture(null);
@@ -386,6 +396,7 @@ public final class DeliveryRepository {
           String status = d.getString("status");
           JsonObject out = new JsonObject()
               .put("webhook_id", d.getUUID("id").toString())
+              .put("tenant_id", d.getUUID("tenant_id").toString())
               .put("subscription_id", d.getUUID("subscription_id").toString())
               .put("event_type", d.getString("event_type"))
               .put("status", status)
@@ -409,10 +420,11 @@ public final class DeliveryRepository {
   }
 
   /** A subscription's attempts, newest first. */
-  public Future<JsonArray> attemptsOf(UUID subscriptionId, int limit) {
-    return pool.preparedQuery("SELECT " + ATTEMPT_COLUMNS + " FROM attempts WHERE subscription_id = $1 "
-            + "ORDER BY started_at DESC, id DESC LIMIT $2")
-        .execute(Tuple.of(subscriptionId, limit))
+  public Future<JsonArray> attemptsOf(Scope scope, UUID subscriptionId, int limit) {
+    return pool.preparedQuery("SELECT " + ATTEMPT_COLUMNS + " FROM attempts WHERE subscription_id = $2 "
+            + "AND subscription_id IN (SELECT id FROM subscriptions WHERE " + SubscriptionRepository.IN_SCOPE + ") "
+            + "ORDER BY started_at DESC, id DESC LIMIT $3")
+        .execute(Tuple.of(scope.filter(), subscriptionId, limit))
         .map(DeliveryRepository::attemptsJson);
   }
 

@@ -1,5 +1,6 @@
 package io.hookrelay.store;
 
+import io.hookrelay.tenant.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
@@ -32,12 +33,12 @@ public final class EventTypeRepository {
     }
   }
 
-  public Future<EventType> create(EventType t) {
+  public Future<EventType> create(Scope scope, EventType t) {
     return pool.withTransaction(tx -> tx.preparedQuery("INSERT INTO event_types (name, description, schema, example, "
             + "deprecated) VALUES ($1, $2, $3, $4, $5) RETURNING " + COLUMNS)
         .execute(Tuple.tuple().addString(t.name()).addString(t.description()).addValue(t.schema())
             .addValue(t.example()).addBoolean(t.deprecated()))
-        .compose(rows -> audit.record(tx, "event_type_created", null, null, null, new JsonObject().put("name", t.name()))
+        .compose(rows -> audit.record(tx, scope, null, "event_type_created", null, null, null, new JsonObject().put("name", t.name()))
             .map(one(rows))))
         .recover(err -> Future.failedFuture(isUniqueViolation(err) ? new NameTaken(t.name()) : err));
   }
@@ -63,7 +64,7 @@ public final class EventTypeRepository {
    * back): a schema and an example changed by two requests at once are still checked together. Null when there is
    * no such type.
    */
-  public Future<EventType> update(String name, Patch p, java.util.function.Function<EventType, Future<Void>> check) {
+  public Future<EventType> update(Scope scope, String name, Patch p, java.util.function.Function<EventType, Future<Void>> check) {
     String sql = "UPDATE event_types SET "
         + "description = CASE WHEN $2 THEN $3 ELSE description END, "
         + "schema = CASE WHEN $4 THEN $5::jsonb ELSE schema END, "
@@ -78,16 +79,16 @@ public final class EventTypeRepository {
         return Future.succeededFuture(null);
       }
       return check.apply(updated)
-          .compose(v -> audit.record(tx, "event_type_updated", null, null, null, new JsonObject().put("name", name)))
+          .compose(v -> audit.record(tx, scope, null, "event_type_updated", null, null, null, new JsonObject().put("name", name)))
           .map(updated);
     }));
   }
 
-  public Future<Boolean> delete(String name) {
+  public Future<Boolean> delete(Scope scope, String name) {
     return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM event_types WHERE name = $1").execute(Tuple.of(name))
         .compose(rows -> rows.rowCount() == 0
             ? Future.succeededFuture(false)
-            : audit.record(tx, "event_type_deleted", null, null, null, new JsonObject().put("name", name)).map(true)));
+            : audit.record(tx, scope, null, "event_type_deleted", null, null, null, new JsonObject().put("name", name)).map(true)));
   }
 
   private static boolean isUniqueViolation(Throwable err) {

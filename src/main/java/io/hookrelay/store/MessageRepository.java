@@ -23,12 +23,13 @@ public final class MessageRepository {
   // One statement, so one round trip and an implicit transaction: deliveries are inserted only for the messages
   // that were (those whose idempotency key was new), by joining on what the first insert returned.
   private static final String INSERT_BATCH = "WITH m AS (INSERT INTO messages "
-      + "(id, event_type, payload, payload_sha256, idempotency_scope, idempotency_key, trace_context) "
-      + "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[], $6::text[], $12::text[]) "
-      + "ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id), "
-      + "d AS (INSERT INTO deliveries (id, message_id, subscription_id, event_type, status, next_attempt_at) "
+      + "(id, event_type, payload, payload_sha256, idempotency_scope, idempotency_key, trace_context, tenant_id) "
+      + "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[], $6::text[], $12::text[], "
+      + "$13::uuid[]) ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
+      + "RETURNING id, tenant_id), "
+      + "d AS (INSERT INTO deliveries (id, message_id, subscription_id, event_type, status, next_attempt_at, tenant_id) "
       + "SELECT d.id, d.message_id, d.subscription_id, d.event_type, d.status, "
-      + "CASE WHEN d.status = 'pending' THEN now() END "
+      + "CASE WHEN d.status = 'pending' THEN now() END, m.tenant_id "
       + "FROM unnest($7::uuid[], $8::uuid[], $9::uuid[], $10::text[], $11::text[]) "
       + "AS d(id, message_id, subscription_id, event_type, status) JOIN m ON m.id = d.message_id) "
       + "SELECT id FROM m";
@@ -36,12 +37,13 @@ public final class MessageRepository {
   // key) counter. The upsert locks the counter rows in a fixed order (no deadlock between batches) until commit, so
   // an ingest of the same key that starts later waits, and numbers follow commit order.
   private static final String INSERT_BATCH_ORDERED = "WITH m AS (INSERT INTO messages "
-      + "(id, event_type, payload, payload_sha256, idempotency_scope, idempotency_key, trace_context) "
-      + "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[], $6::text[], $12::text[]) "
-      + "ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id), "
-      + "i AS (SELECT d.*, row_number() OVER (PARTITION BY d.subscription_id, d.okey ORDER BY d.n) AS rn, "
+      + "(id, event_type, payload, payload_sha256, idempotency_scope, idempotency_key, trace_context, tenant_id) "
+      + "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[], $6::text[], $12::text[], "
+      + "$13::uuid[]) ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
+      + "RETURNING id, tenant_id), "
+      + "i AS (SELECT d.*, m.tenant_id, row_number() OVER (PARTITION BY d.subscription_id, d.okey ORDER BY d.n) AS rn, "
       + "count(*) OVER (PARTITION BY d.subscription_id, d.okey) AS cnt "
-      + "FROM unnest($7::uuid[], $8::uuid[], $9::uuid[], $10::text[], $11::text[], $13::text[]) WITH ORDINALITY "
+      + "FROM unnest($7::uuid[], $8::uuid[], $9::uuid[], $10::text[], $11::text[], $14::text[]) WITH ORDINALITY "
       + "AS d(id, message_id, subscription_id, event_type, status, okey, n) JOIN m ON m.id = d.message_id), "
       + "k AS (INSERT INTO ordering_keys (subscription_id, key, last_seq) "
       + "SELECT subscription_id, okey, count(*) FROM i WHERE okey IS NOT NULL GROUP BY subscription_id, okey "
@@ -49,9 +51,9 @@ public final class MessageRepository {
       + "ON CONFLICT (subscription_id, key) DO UPDATE SET last_seq = ordering_keys.last_seq + EXCLUDED.last_seq "
       + "RETURNING subscription_id, key, last_seq), "
       + "d AS (INSERT INTO deliveries (id, message_id, subscription_id, event_type, status, next_attempt_at, "
-      + "ordering_key, ordering_seq) "
+      + "ordering_key, ordering_seq, tenant_id) "
       + "SELECT i.id, i.message_id, i.subscription_id, i.event_type, i.status, "
-      + "CASE WHEN i.status = 'pending' THEN now() END, i.okey, k.last_seq - i.cnt + i.rn "
+      + "CASE WHEN i.status = 'pending' THEN now() END, i.okey, k.last_seq - i.cnt + i.rn, i.tenant_id "
       + "FROM i LEFT JOIN k ON k.subscription_id = i.subscription_id AND k.key = i.okey) "
       + "SELECT id FROM m";
   private static final String FIND_BY_KEY = "SELECT m.id, m.payload_sha256, m.idempotency_scope, m.idempotency_key, "
@@ -66,8 +68,11 @@ public final class MessageRepository {
     this.pool = pool;
   }
 
-  /** One message to store, with the deliveries it fans out to and its ingest span's traceparent (or null). */
-  public record NewMessage(UUID id, String eventType, Buffer payload, byte[] sha256, String scope, String key,
+  /**
+   * One message to store, with the deliveries it fans out to (all of the message's tenant) and its ingest span's
+   * traceparent (or null).
+   */
+  public record NewMessage(UUID id, UUID tenantId, String eventType, Buffer payload, byte[] sha256, String scope, String key,
       List<NewDelivery> deliveries, String traceContext) {}
 
   /** A delivery of a new message; {@code orderingKey} is null unless its subscription delivers in order. */
@@ -89,6 +94,7 @@ public final class MessageRepository {
     String[] scopes = new String[n];
     String[] keys = new String[n];
     String[] traceContexts = new String[n];
+    UUID[] tenants = new UUID[n];
     int deliveryCount = 0;
     for (int i = 0; i < n; i++) {
       NewMessage m = batch.get(i);
@@ -99,6 +105,7 @@ public final class MessageRepository {
       scopes[i] = m.key() == null ? null : m.scope();
       keys[i] = m.key();
       traceContexts[i] = m.traceContext();
+      tenants[i] = m.tenantId();
       deliveryCount += m.deliveries().size();
     }
     UUID[] deliveryIds = new UUID[deliveryCount];
@@ -124,7 +131,7 @@ public final class MessageRepository {
     Tuple args = Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(types).addArrayOfBuffer(payloads)
         .addArrayOfBuffer(digests).addArrayOfString(scopes).addArrayOfString(keys).addArrayOfUUID(deliveryIds)
         .addArrayOfUUID(messageIds).addArrayOfUUID(subscriptionIds).addArrayOfString(deliveryTypes)
-        .addArrayOfString(statuses).addArrayOfString(traceContexts);
+        .addArrayOfString(statuses).addArrayOfString(traceContexts).addArrayOfUUID(tenants);
     if (ordered) {
       args.addArrayOfString(orderingKeys);
     }
@@ -173,15 +180,17 @@ public final class MessageRepository {
     return scope + "\u0000" + key;
   }
 
-  /** Audit rows for duplicate and conflicting ingests, in one statement. */
-  public Future<Void> auditIdempotency(List<String> actions, List<UUID> messageIds, List<JsonObject> details) {
+  /** Audit rows for duplicate and conflicting ingests (who sent them, for which tenant), in one statement. */
+  public Future<Void> auditIdempotency(List<String> actions, List<UUID> messageIds, List<JsonObject> details,
+      List<String> actors, List<UUID> tenants) {
     if (actions.isEmpty()) {
       return Future.succeededFuture();
     }
-    return pool.preparedQuery("INSERT INTO audit_log (action, message_id, details) "
-            + "SELECT * FROM unnest($1::text[], $2::uuid[], $3::jsonb[])")
-        .execute(Tuple.of(actions.toArray(String[]::new), messageIds.toArray(UUID[]::new),
-            details.toArray(JsonObject[]::new)))
+    return pool.preparedQuery("INSERT INTO audit_log (action, message_id, details, actor, tenant_id) "
+            + "SELECT * FROM unnest($1::text[], $2::uuid[], $3::jsonb[], $4::text[], $5::uuid[])")
+        .execute(Tuple.tuple().addArrayOfString(actions.toArray(String[]::new))
+            .addArrayOfUUID(messageIds.toArray(UUID[]::new)).addArrayOfJsonObject(details.toArray(JsonObject[]::new))
+            .addArrayOfString(actors.toArray(String[]::new)).addArrayOfUUID(tenants.toArray(UUID[]::new)))
         .mapEmpty();
   }
 }

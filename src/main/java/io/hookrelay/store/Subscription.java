@@ -35,9 +35,18 @@ public record Subscription(
     OffsetDateTime updatedAt,
     ClientCertificate clientCertificate,
     String ordering,
-    String orderingOnFailure) {
+    String orderingOnFailure,
+    UUID tenantId,
+    boolean tenantActive) {
 
   public static final String ENABLED = "enabled";
+  /** Columns to select, with the tenant's state (a subscription of a tenant being deleted is skipped at once). */
+  static final String COLUMNS = "id, target_url, secret, previous_secret, previous_secret_expires_at, "
+      + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, "
+      + "rate_limit_per_s, max_in_flight, created_at, updated_at, client_cert_pem, client_key_pem, client_cert_subject, "
+      + "client_cert_sha256, client_cert_not_after, ordering, ordering_on_failure, retry_schedule_ms, max_attempts, "
+      + "timeout_ms, headers, tenant_id";
+
   public static final String DISABLED = "disabled";
   /** Standard Webhooks symmetric signatures: HMAC-SHA256 with a shared "whsec_" secret. */
   public static final String SCHEME_V1 = "v1";
@@ -105,7 +114,9 @@ public record Subscription(
             row.getString("client_key_pem"), row.getString("client_cert_subject"),
             row.getString("client_cert_sha256"), row.getOffsetDateTime("client_cert_not_after")),
         row.getString("ordering"),
-        row.getString("ordering_on_failure"));
+        row.getString("ordering_on_failure"),
+        row.getUUID("tenant_id"),
+        !"deleting".equals(row.getString("tenant_status")));
   }
 
   private static SubscriptionPolicy policy(Row row) {
@@ -130,6 +141,7 @@ public record Subscription(
   public JsonObject toJson() {
     JsonObject view = new JsonObject()
         .put("id", id.toString())
+        .put("tenant_id", tenantId.toString())
         .put("target_url", targetUrl)
         .put("signature_scheme", signatureScheme)
         .put("public_key", publicKey)

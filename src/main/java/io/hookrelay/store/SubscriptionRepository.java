@@ -1,5 +1,6 @@
 package io.hookrelay.store;
 
+import io.hookrelay.tenant.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -15,13 +16,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** The subscriptions table: CRUD, secret rotation, and the circuit breaker's enable/disable. */
+/**
+ * The subscriptions table: CRUD, secret rotation, and the circuit breaker's enable/disable. Every call from the API
+ * takes a {@link Scope}: rows of another tenant, or of a tenant being deleted, are not found, exactly like rows that
+ * do not exist.
+ */
 public final class SubscriptionRepository {
-  private static final String COLUMNS = "id, target_url, secret, previous_secret, previous_secret_expires_at, "
-      + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, "
-      + "rate_limit_per_s, max_in_flight, created_at, updated_at, "
-      + "client_cert_pem, client_key_pem, client_cert_subject, client_cert_sha256, client_cert_not_after, ordering, ordering_on_failure, "
-      + "retry_schedule_ms, max_attempts, timeout_ms, headers";
+  private static final String COLUMNS = Subscription.COLUMNS;
+  private static final String SELECT = "SELECT " + COLUMNS + ", "
+      + "(SELECT t.status FROM tenants t WHERE t.id = subscriptions.tenant_id) AS tenant_status FROM subscriptions";
+  /** The scope's condition on a tenant_id column, with the scope's tenant (or null for every tenant) as $1. */
+  static final String IN_SCOPE = inScope(1);
+  private static final String RETURNING = " RETURNING " + COLUMNS + ", 'active' AS tenant_status";
 
   /** Who changed a subscription, as the audit log records it ({@code actor}) and disabled_reason says. */
   public static final String API = "api";
@@ -66,10 +72,43 @@ public final class SubscriptionRepository {
    */
   public record NewKeys(String v1Secret, String v1aPrivateKey, String v1aPublicKey) {}
 
-  /** Creates a subscription; for v1a, {@code secret} is the "whsk_" private key and {@code publicKey} its "whpk_". */
-  public Future<Subscription> create(UUID id, String targetUrl, String signatureScheme, String secret, String publicKey,
-      List<String> events, String description, Integer rateLimitPerS, int maxInFlight,
-      ClientCertificate clientCertificate, String ordering, String orderingOnFailure, SubscriptionPolicy policy) {
+  /** The scope's condition on a tenant_id column, the scope's tenant (or null for every tenant) being ${@code n}. */
+  static String inScope(int n) {
+    return "tenant_id IN (SELECT id FROM tenants WHERE status = 'active' AND ($" + n + "::uuid IS NULL OR id = $" + n
+        + "))";
+  }
+
+  /** The tenant already has as many subscriptions as its max_subscriptions allows. */
+  public static final class LimitReached extends RuntimeException {
+    private final int limit;
+
+    public LimitReached(int limit) {
+      super("max_subscriptions reached", null, false, false);
+      this.limit = limit;
+    }
+
+    public int limit() {
+      return limit;
+    }
+  }
+
+  /** The scope's home tenant is gone (being deleted) or was never there. */
+  public static final class TenantGone extends RuntimeException {
+    public TenantGone() {
+      super("tenant gone", null, false, false);
+    }
+  }
+
+  /**
+   * Creates a subscription in the scope's home tenant, within its max_subscriptions (the tenant row is locked for
+   * the count, so concurrent creates cannot overshoot); for v1a, {@code secret} is the "whsk_" private key and
+   * {@code publicKey} its "whpk_".
+   */
+  public Future<Subscription> create(Scope scope, UUID id, String targetUrl, String signatureScheme, String secret,
+      String publicKey, List<String> events, String description, Integer rateLimitPerS, int maxInFlight,
+      ClientCertificate clientCertificate, String ordering, String orderingOnFailure,
+      SubscriptionPolicy policy) {
+    UUID tenant = scope.home();
     Tuple args = Tuple.tuple().addUUID(id).addString(targetUrl).addString(signatureScheme).addString(secret)
         .addString(publicKey).addArrayOfString(events == null ? null : events.toArray(String[]::new))
         .addString(description).addInteger(rateLimitPerS).addInteger(maxInFlight);
@@ -77,34 +116,63 @@ public final class SubscriptionRepository {
     args.addString(ordering).addString(orderingOnFailure)
         .addArrayOfLong(millis(policy.retrySchedule())).addInteger(policy.maxAttempts())
         .addInteger(policy.timeout() == null ? null : (int) policy.timeout().toMillis())
-        .addJsonObject(policy.headers().isEmpty() ? null : new JsonObject(new HashMap<>(policy.headers())));
-    return pool.withTransaction(tx -> tx.preparedQuery(
-            "INSERT INTO subscriptions (id, target_url, signature_scheme, secret, public_key, event_types, description, "
-                + "rate_limit_per_s, max_in_flight, client_cert_pem, client_key_pem, client_cert_subject, "
-                + "client_cert_sha256, client_cert_not_after, ordering, ordering_on_failure, "
-                + "retry_schedule_ms, max_attempts, timeout_ms, headers) "
-                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) "
-                + "RETURNING " + COLUMNS)
-        .execute(args)
-        .compose(rows -> audit.record(tx, "subscription_created", id, null, null,
+        .addJsonObject(policy.headers().isEmpty() ? null : new JsonObject(new HashMap<>(policy.headers())))
+        .addUUID(tenant);
+    return pool.withTransaction(tx -> tx.preparedQuery("SELECT max_subscriptions FROM tenants WHERE id = $1 "
+            + "AND status = 'active' FOR UPDATE").execute(Tuple.of(tenant))
+        .compose(t -> {
+          if (t.size() == 0) {
+            return Future.failedFuture(new TenantGone());
+          }
+          Integer max = t.iterator().next().getInteger(0);
+          if (max == null) {
+            return Future.succeededFuture();
+          }
+          return tx.preparedQuery("SELECT count(*) FROM subscriptions WHERE tenant_id = $1").execute(Tuple.of(tenant))
+              .compose(c -> c.iterator().next().getLong(0) >= max
+                  ? Future.failedFuture(new LimitReached(max)) : Future.succeededFuture());
+        })
+        .compose(v -> tx.preparedQuery("INSERT INTO subscriptions (id, target_url, signature_scheme, secret, "
+                + "public_key, event_types, description, rate_limit_per_s, max_in_flight, client_cert_pem, "
+                + "client_key_pem, client_cert_subject, client_cert_sha256, client_cert_not_after, ordering, "
+                + "ordering_on_failure, retry_schedule_ms, max_attempts, timeout_ms, headers, tenant_id) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
+                + "$20, $21)" + RETURNING)
+            .execute(args))
+        .compose(rows -> audit.record(tx, scope, tenant, "subscription_created", id, null, null,
                 new JsonObject().put("target_url", targetUrl).put("signature_scheme", signatureScheme))
             .map(v -> Subscription.from(rows.iterator().next()))));
   }
 
-  public Future<List<Subscription>> list(int skip, int limit) {
-    return pool.preparedQuery("SELECT " + COLUMNS + " FROM subscriptions ORDER BY created_at, id OFFSET $1 LIMIT $2")
-        .execute(Tuple.of(skip, limit))
+  public Future<List<Subscription>> list(Scope scope, int skip, int limit) {
+    return pool.preparedQuery(SELECT + " WHERE " + IN_SCOPE + " ORDER BY created_at, id OFFSET $2 LIMIT $3")
+        .execute(Tuple.of(scope.filter(), skip, limit))
         .map(SubscriptionRepository::all);
   }
 
-  /** Every subscription, for the per-node caches that route fan-out. */
-  public Future<List<Subscription>> all() {
-    return pool.preparedQuery("SELECT " + COLUMNS + " FROM subscriptions").execute().map(SubscriptionRepository::all);
+  /** How many subscriptions the scope reaches in each status (both present, zero when none). */
+  public Future<JsonObject> countByStatus(Scope scope) {
+    return pool.preparedQuery("SELECT status, count(*) FROM subscriptions WHERE " + IN_SCOPE + " GROUP BY status")
+        .execute(Tuple.of(scope.filter())).map(rows -> {
+          JsonObject out = new JsonObject().put("enabled", 0L).put("disabled", 0L);
+          rows.forEach(r -> out.put(r.getString(0), r.getLong(1)));
+          return out;
+        });
   }
 
-  public Future<Subscription> find(UUID id) {
-    return pool.preparedQuery("SELECT " + COLUMNS + " FROM subscriptions WHERE id = $1")
-        .execute(Tuple.of(id))
+  /** Every subscription, for the per-node caches that route fan-out and delivery (the system's view). */
+  public Future<List<Subscription>> all() {
+    return pool.preparedQuery(SELECT).execute().map(SubscriptionRepository::all);
+  }
+
+  /** One subscription whatever its tenant's state, for the caches of the ingest and delivery paths. */
+  public Future<Subscription> findForDelivery(UUID id) {
+    return pool.preparedQuery(SELECT + " WHERE id = $1").execute(Tuple.of(id)).map(SubscriptionRepository::one);
+  }
+
+  public Future<Subscription> find(Scope scope, UUID id) {
+    return pool.preparedQuery(SELECT + " WHERE " + IN_SCOPE + " AND id = $2")
+        .execute(Tuple.of(scope.filter(), id))
         .map(SubscriptionRepository::one);
   }
 
@@ -114,9 +182,11 @@ public final class SubscriptionRepository {
    * audit row. Answers the subscription as it now is; null when there is none with this id, and also when a secret
    * was given for a subscription that is (or becomes) v1a, which takes no secret: {@link #find} tells the two apart.
    */
-  public Future<Subscription> update(UUID id, Patch p, OffsetDateTime previousSecretExpiresAt, String actor) {
+  public Future<Subscription> update(Scope scope, UUID id, Patch p, OffsetDateTime previousSecretExpiresAt,
+      String actor) {
     // $11 the secret the user gave, $13 the scheme asked for, $14..$16 the candidate new keys, $17 disabled_reason,
-    // $18 whether the client certificate is set (or removed), $19..$23 its columns, $24 and $25 the ordering settings
+    // $18 whether the client certificate is set (or removed), $19..$23 its columns, $24 and $25 the ordering
+    // settings, $26..$34 the delivery policy, $35 the scope's tenant
     String changesKey = "($11::text IS NOT NULL OR ($13::text IS NOT NULL AND $13 <> signature_scheme))";
     String newScheme = "COALESCE($13, signature_scheme)";
     // Each column's new value, written once: the SET list and the "does anything change" test both come from it.
@@ -157,7 +227,7 @@ public final class SubscriptionRepository {
         + "public_key = CASE WHEN NOT " + changesKey + " THEN public_key WHEN " + newScheme + " = 'v1a' THEN $16 END, "
         + "signature_scheme = " + newScheme + ", "
         + "updated_at = now() WHERE id = $1 AND NOT ($11::text IS NOT NULL AND " + newScheme + " = 'v1a') "
-        + "AND (" + changes + ") RETURNING " + COLUMNS;
+        + "AND (" + changes + ") AND " + inScope(35) + RETURNING;
     NewKeys keys = p.newKeys() != null ? p.newKeys() : new NewKeys(null, null, null);
     Tuple args = Tuple.tuple().addUUID(id).addString(p.targetUrl()).addBoolean(p.setEvents())
         .addArrayOfString(p.events() == null ? null : p.events().toArray(String[]::new))
@@ -174,12 +244,13 @@ public final class SubscriptionRepository {
         .addBoolean(policy.setTimeout()).addInteger(policy.timeout() == null ? null : (int) policy.timeout().toMillis())
         .addBoolean(policy.clearHeaders())
         .addJsonObject(policy.setHeaders() == null ? null : new JsonObject(new HashMap<>(policy.setHeaders())))
-        .addArrayOfString(policy.removeHeaders().toArray(String[]::new));
+        .addArrayOfString(policy.removeHeaders().toArray(String[]::new))
+        .addUUID(scope.filter());
     return pool.withTransaction(tx -> tx.preparedQuery(sql).execute(args).compose(rows -> {
       Subscription updated = one(rows);
       if (updated == null) {
         // Nothing changed, no such subscription, or a secret for a v1a one: either way there is nothing to record.
-        return tx.preparedQuery("SELECT " + COLUMNS + " FROM subscriptions WHERE id = $1").execute(Tuple.of(id))
+        return tx.preparedQuery(SELECT + " WHERE " + IN_SCOPE + " AND id = $2").execute(Tuple.of(scope.filter(), id))
             .map(SubscriptionRepository::one)
             .map(existing -> existing != null && p.secret() != null && Subscription.SCHEME_V1A.equals(
                 p.signatureScheme() != null ? p.signatureScheme() : existing.signatureScheme()) ? null : existing);
@@ -205,7 +276,8 @@ public final class SubscriptionRepository {
       if (updated.secret().equals(keys.v1Secret()) || updated.secret().equals(keys.v1aPrivateKey())) {
         details.put("secret_rotated", true);
       }
-      return audit.record(tx, "subscription_updated", id, null, null, details).map(updated);
+      return audit.record(tx, scope, updated.tenantId(), "subscription_updated", id, null, null, details)
+          .map(updated);
     }));
   }
 
@@ -220,12 +292,13 @@ public final class SubscriptionRepository {
     return DASHBOARD.equals(actor) ? "disabled from the dashboard" : "disabled through the API";
   }
 
-  public Future<Boolean> delete(UUID id, String actor) {
-    return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM subscriptions WHERE id = $1").execute(Tuple.of(id))
-        .compose(rows -> rows.rowCount() == 0
+  public Future<Boolean> delete(Scope scope, UUID id, String actor) {
+    return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM subscriptions WHERE id = $2 AND " + IN_SCOPE
+            + " RETURNING tenant_id").execute(Tuple.of(scope.filter(), id))
+        .compose(rows -> rows.size() == 0
             ? Future.succeededFuture(false)
-            : audit.record(tx, "subscription_deleted", id, null, null, new JsonObject().put("actor", actor))
-                .map(true)));
+            : audit.record(tx, scope, rows.iterator().next().getUUID(0), "subscription_deleted", id, null, null,
+                new JsonObject().put("actor", actor)).map(true)));
   }
 
   /**
@@ -233,27 +306,31 @@ public final class SubscriptionRepository {
    * Answers null when there is no such subscription, and also when {@code secretGiven} and the subscription is v1a,
    * which takes no secret: {@link #find} tells the two apart.
    */
-  public Future<Subscription> rotateSecret(UUID id, NewKeys keys, boolean secretGiven, OffsetDateTime previousExpiresAt) {
+  public Future<Subscription> rotateSecret(Scope scope, UUID id, NewKeys keys, boolean secretGiven,
+      OffsetDateTime previousExpiresAt) {
     return pool.withTransaction(tx -> tx.preparedQuery("UPDATE subscriptions SET previous_secret = secret, "
             + "previous_secret_expires_at = $3, "
             + "secret = CASE WHEN signature_scheme = 'v1a' THEN $4 ELSE $2 END, "
             + "public_key = CASE WHEN signature_scheme = 'v1a' THEN $5 END, "
-            + "updated_at = now() WHERE id = $1 AND NOT ($6 AND signature_scheme = 'v1a') RETURNING " + COLUMNS)
+            + "updated_at = now() WHERE id = $1 AND NOT ($6 AND signature_scheme = 'v1a') AND " + inScope(7)
+            + RETURNING)
         .execute(Tuple.tuple().addUUID(id).addString(keys.v1Secret()).addOffsetDateTime(previousExpiresAt)
-            .addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey()).addBoolean(secretGiven))
+            .addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey()).addBoolean(secretGiven)
+            .addUUID(scope.filter()))
         .compose(rows -> {
           Subscription s = one(rows);
           return s == null ? Future.succeededFuture(null)
-              : audit.record(tx, "secret_rotated", id, null, null,
+              : audit.record(tx, scope, s.tenantId(), "secret_rotated", id, null, null,
                   new JsonObject().put("previous_secret_expires_at", Times.iso(previousExpiresAt))).map(s);
         }));
   }
 
   /** Enables a subscription and turns its held deliveries back into pending ones; returns their ids to enqueue. */
-  public Future<EnableResult> enable(UUID id, String actor) {
-    return pool.withTransaction(tx -> tx.preparedQuery("UPDATE subscriptions SET status = 'enabled', disabled_reason = NULL, "
-            + "consecutive_failures = 0, updated_at = now() WHERE id = $1 RETURNING " + COLUMNS)
-        .execute(Tuple.of(id))
+  public Future<EnableResult> enable(Scope scope, UUID id, String actor) {
+    return pool.withTransaction(tx -> tx.preparedQuery("UPDATE subscriptions SET status = 'enabled', "
+            + "disabled_reason = NULL, consecutive_failures = 0, updated_at = now() WHERE id = $2 AND " + IN_SCOPE
+            + RETURNING)
+        .execute(Tuple.of(scope.filter(), id))
         .compose(rows -> {
           Subscription s = one(rows);
           if (s == null) {
@@ -265,7 +342,7 @@ public final class SubscriptionRepository {
               .compose(resumed -> {
                 List<UUID> ids = new ArrayList<>();
                 resumed.forEach(r -> ids.add(r.getUUID(0)));
-                return audit.record(tx, "subscription_enabled", id, null, null,
+                return audit.record(tx, scope, s.tenantId(), "subscription_enabled", id, null, null,
                         new JsonObject().put("actor", actor).put("resumed_deliveries", ids.size()))
                     .map(new EnableResult(s, ids));
               });
@@ -276,17 +353,18 @@ public final class SubscriptionRepository {
 
   /**
    * Turns a subscription off from the delivery path (circuit breaker, 410 Gone); true when this call disabled it,
-   * so that only one caller audits and announces it.
+   * so that only one caller audits and announces it. The system acts here, on whatever tenant's subscription.
    */
   public static Future<Boolean> disable(SqlClient client, UUID id, String reason) {
     return client.preparedQuery("UPDATE subscriptions SET status = 'disabled', disabled_reason = $2, updated_at = now() "
-            + "WHERE id = $1 AND status = 'enabled'")
+            + "WHERE id = $1 AND status = 'enabled' RETURNING tenant_id")
         .execute(Tuple.of(id, reason))
-        .compose(rows -> rows.rowCount() == 0
+        .compose(rows -> rows.size() == 0
             ? Future.succeededFuture(false)
-            : new AuditRepository().record(client, "subscription_disabled", id, null, null,
-                new JsonObject().put("actor", reason.startsWith("circuit breaker") ? BREAKER : RECEIVER)
-                    .put("reason", reason)).map(true));
+            : new AuditRepository().record(client, Scope.SYSTEM, rows.iterator().next().getUUID(0),
+                "subscription_disabled", id, null, null, new JsonObject()
+                    .put("actor", reason.startsWith("circuit breaker") ? BREAKER : RECEIVER).put("reason", reason))
+                .map(true));
   }
 
   private static Long[] millis(List<Duration> schedule) {

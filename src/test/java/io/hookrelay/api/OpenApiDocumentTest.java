@@ -30,13 +30,17 @@ class OpenApiDocumentTest {
   }
 
   @Test
-  void isOpenApi31WithTheBearerSchemeRequiredByDefault() {
+  void isOpenApi31WithBothBearerCredentialsRequiredByDefault() {
     assertThat(doc.getString("openapi")).startsWith("3.1.");
     assertThat(doc.getJsonObject("info").getString("title")).isEqualTo("hookrelay");
-    JsonObject scheme = doc.getJsonObject("components").getJsonObject("securitySchemes").getJsonObject("bearerAuth");
-    assertThat(scheme.getString("type")).isEqualTo("http");
-    assertThat(scheme.getString("scheme")).isEqualTo("bearer");
-    assertThat(doc.getJsonArray("security").getJsonObject(0).containsKey("bearerAuth")).isTrue();
+    for (String name : new String[] {"adminKey", "tenantToken"}) {
+      JsonObject scheme = doc.getJsonObject("components").getJsonObject("securitySchemes").getJsonObject(name);
+      assertThat(scheme).as(name).isNotNull();
+      assertThat(scheme.getString("type")).isEqualTo("http");
+      assertThat(scheme.getString("scheme")).isEqualTo("bearer");
+    }
+    assertThat(doc.getJsonArray("security").getJsonObject(0).containsKey("adminKey")).isTrue();
+    assertThat(doc.getJsonArray("security").getJsonObject(1).containsKey("tenantToken")).isTrue();
   }
 
   @Test

@@ -77,8 +77,10 @@ class OpenApiRoutesTest {
   @Test
   void everyRouteOfTheRouterButThePublicOnesAnswers401WithoutAKey() {
     Set<String> open = Set.of("GET /health", "GET /ready", "GET /metrics", "GET /favicon.ico");
+    // The portal link's token is the credential here: without one it is 422, with a bad one 401 (TenantApiTest).
+    Set<String> ownCredential = Set.of("POST /portal/session");
     for (String route : routes) {
-      if (open.contains(route)) {
+      if (open.contains(route) || ownCredential.contains(route)) {
         continue;
       }
       String method = route.substring(0, route.indexOf(' '));

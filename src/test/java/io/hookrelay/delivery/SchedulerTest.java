@@ -181,6 +181,85 @@ class SchedulerTest {
     scheduler.claimed(s, job);
   }
 
+  @Test
+  void aTenantAloneMayHoldTheWholeBudget() {
+    scheduler = new Scheduler<>(1, LEASE_MS, 200, clock, slots, started::add, expired::add);
+    UUID flooding = UUID.randomUUID();
+    assertThat(admitMany(flooding, 300)).isEqualTo(200);
+    assertThat(scheduler.held(flooding)).isEqualTo(200);
+  }
+
+  @Test
+  void aFloodingTenantKeepsToItsShareAndAnotherTenantIsAdmittedAsIfAlone() {
+    scheduler = new Scheduler<>(1, LEASE_MS, 200, clock, slots, started::add, expired::add);
+    UUID flooding = UUID.randomUUID();
+    UUID healthy = UUID.randomUUID();
+    admitAndClaim(tenantSubscription(healthy, 32), "healthy-0"); // the healthy tenant has work here too
+    // Many subscriptions of one tenant, each well within its own lane: only the tenant's share gets in.
+    int admitted = admitMany(flooding, 1000);
+    assertThat(admitted).isEqualTo(100);
+    long due = scheduler.admit(tenantSubscription(flooding, 32));
+    assertThat(due).isGreaterThan(clock.millis).isLessThanOrEqualTo(clock.millis + Scheduler.MAX_DEFER_MS);
+    for (int i = 1; i <= 50; i++) {
+      Subscription s = tenantSubscription(healthy, 32);
+      assertThat(scheduler.admit(s)).as("healthy job " + i).isZero();
+      scheduler.claimed(s, "healthy-" + i);
+    }
+    assertThat(started).contains("healthy-50");
+  }
+
+  @Test
+  void aTenantWhoseEndpointsHangFreesItsShareOnlyAsItsAttemptsEnd() {
+    scheduler = new Scheduler<>(1, LEASE_MS, 128, clock, slots, started::add, expired::add);
+    UUID hanging = UUID.randomUUID();
+    UUID other = UUID.randomUUID();
+    admitAndClaim(tenantSubscription(other, 32), "other");
+    List<Subscription> subs = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      Subscription s = tenantSubscription(hanging, 4);
+      subs.add(s);
+      admitAndClaim(s, "hang-" + i); // starts and hangs: nothing finishes
+    }
+    assertThat(scheduler.admit(tenantSubscription(hanging, 4))).as("past its share").isPositive();
+    assertThat(scheduler.admit(tenantSubscription(other, 32))).as("the other tenant still gets in").isZero();
+    scheduler.finished(subs.get(0).id(), millis(2000)); // one hanging attempt timed out
+    assertThat(scheduler.held(hanging)).isEqualTo(63);
+    assertThat(scheduler.admit(tenantSubscription(hanging, 4))).isZero();
+  }
+
+  @Test
+  void aJobGivenBackOrNotClaimedNoLongerCountsForItsTenant() {
+    UUID tenant = UUID.randomUUID();
+    Subscription s = tenantSubscription(tenant, 1);
+    assertThat(scheduler.admit(s)).isZero();
+    scheduler.notClaimed(s);
+    assertThat(scheduler.held(tenant)).isZero();
+    admitAndClaim(s, "a");
+    admitAndClaim(s, "b"); // waits for the only slot
+    assertThat(scheduler.takeWaiting()).containsExactly("b");
+    assertThat(scheduler.held(tenant)).isEqualTo(1);
+    scheduler.finished(s.id(), millis(5));
+    assertThat(scheduler.held(tenant)).isZero();
+  }
+
+  /** Admits and claims jobs of {@code n} fresh subscriptions of a tenant until one is deferred; answers how many. */
+  private int admitMany(UUID tenant, int n) {
+    int admitted = 0;
+    for (int i = 0; i < n; i++) {
+      Subscription s = tenantSubscription(tenant, 32);
+      if (scheduler.admit(s) != 0) {
+        break;
+      }
+      scheduler.claimed(s, "t-" + i);
+      admitted++;
+    }
+    return admitted;
+  }
+
+  private static Subscription tenantSubscription(UUID tenant, int maxInFlight) {
+    return Fixtures.subscription(tenant, "https://example.com/hook", "whsec_x", maxInFlight, null);
+  }
+
   /** Runs attempts of the given length until the lane's moving average has learnt it. */
   private void teachHoldTime(Subscription s, long ms) {
     for (int i = 0; i < 200; i++) {

@@ -242,6 +242,25 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void theTenantFilterListsOnlyTheChosenTenantsSubscriptions() {
+    TestNode.Response tenant = node.post("/tenants", new io.vertx.core.json.JsonObject().put("uid", "ui-filter")
+        .put("name", "Filtered"));
+    String tenantId = tenant.json().getString("id");
+    String inTenant = node.post("/tenants/" + tenantId + "/subscriptions", new io.vertx.core.json.JsonObject()
+        .put("target_url", receiver.url() + "/tenant")).json().getString("id");
+    String inDefault = node.subscribe(receiver.url() + "/default", null).getString("id");
+    listedRow(inDefault);
+    By option = By.cssSelector("#tenant-filter option[value='" + tenantId + "']");
+    wait.until(ExpectedConditions.presenceOfElementLocated(option));
+    new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("tenant-filter"))).selectByValue(tenantId);
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#subs-body tr[data-id='" + inTenant + "']")));
+    wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#subs-body tr[data-id='" + inDefault + "']"), 0));
+    assertThat(browser.findElements(By.cssSelector("#subs-body tr[data-id]"))).hasSize(1);
+    new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("tenant-filter"))).selectByValue("");
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#subs-body tr[data-id='" + inDefault + "']")));
+  }
+
+  @Test
   void theApiDocsLoadTheDocumentWithTheKeyAndListEveryOperation() {
     String dashboard = browser.getWindowHandle();
     browser.switchTo().newWindow(WindowType.TAB);

@@ -1,0 +1,134 @@
+package io.hookrelay.tenant;
+
+import io.hookrelay.bus.Addresses;
+import io.hookrelay.config.HookrelayConfig;
+import io.hookrelay.metrics.Metrics;
+import io.hookrelay.store.Database;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes the rows of tenants marked deleting, in bounded batches with pauses between them, so that removing a big
+ * tenant never holds the API or a table lock for long: attempts, deliveries, messages, audit rows, tokens and
+ * subscriptions, then the tenant itself. Runs on retention nodes, when a tenant is deleted and on a timer (a purge
+ * cut short by a restart resumes). Progress goes to the log and to hookrelay_tenant_rows_deleted_total.
+ */
+public final class TenantPurgeVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(TenantPurgeVerticle.class);
+  static final long INTERVAL_MS = 5_000;
+  private static final long PAUSE_MS = 10;
+
+  /** Table by table, children first; each statement deletes at most $2 rows of tenant $1. */
+  private static final List<String[]> STEPS = List.of(
+      new String[] {"attempts", "DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE subscription_id IN "
+          + "(SELECT id FROM subscriptions WHERE tenant_id = $1) LIMIT $2)"},
+      new String[] {"deliveries", "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE tenant_id = $1 "
+          + "LIMIT $2)"},
+      new String[] {"messages", "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE tenant_id = $1 "
+          + "LIMIT $2)"},
+      // The record that the tenant was deleted, and by whom, stays (until retention ages it out).
+      new String[] {"audit_log", "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE tenant_id = $1 "
+          + "AND action <> 'tenant_deleted' LIMIT $2)"},
+      new String[] {"tenant_tokens", "DELETE FROM tenant_tokens WHERE id IN (SELECT id FROM tenant_tokens "
+          + "WHERE tenant_id = $1 LIMIT $2)"},
+      new String[] {"subscriptions", "DELETE FROM subscriptions WHERE id IN (SELECT id FROM subscriptions "
+          + "WHERE tenant_id = $1 LIMIT $2)"});
+
+  private final HookrelayConfig config;
+  private final Metrics metrics;
+  private Pool pool;
+  private long timer;
+  private boolean purging;
+  private boolean again;
+
+  public TenantPurgeVerticle(HookrelayConfig config, Metrics metrics) {
+    this.config = config;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    pool = Database.pool(vertx, config.databaseUrl(), config.databasePoolSize());
+    timer = vertx.setPeriodic(INTERVAL_MS, id -> purge());
+    var consumer = vertx.eventBus().consumer(Addresses.TENANTS_CHANGED, m -> purge());
+    vertx.runOnContext(v -> purge());
+    return consumer.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(timer);
+    return pool.close();
+  }
+
+  /** Purges every tenant marked deleting, one after another; answers the rows deleted. */
+  public Future<Long> purge() {
+    if (purging) {
+      again = true;
+      return Future.succeededFuture(0L);
+    }
+    purging = true;
+    return pool.preparedQuery("SELECT id, uid FROM tenants WHERE status = 'deleting' ORDER BY updated_at LIMIT 100")
+        .execute()
+        .compose(rows -> {
+          Future<Long> chain = Future.succeededFuture(0L);
+          for (var r : rows) {
+            UUID id = r.getUUID("id");
+            String uid = r.getString("uid");
+            chain = chain.compose(total -> purgeTenant(id, uid).map(n -> total + n));
+          }
+          return chain;
+        })
+        .onFailure(err -> log.warn("tenant purge failed (it resumes on the next round): {}", err.getMessage()))
+        .eventually(() -> {
+          purging = false;
+          if (again) {
+            again = false;
+            vertx.runOnContext(v -> purge());
+          }
+          return Future.succeededFuture();
+        });
+  }
+
+  private Future<Long> purgeTenant(UUID id, String uid) {
+    log.info("tenant purge: deleting the rows of tenant {} ({})", uid, id);
+    Future<Long> chain = Future.succeededFuture(0L);
+    for (String[] step : STEPS) {
+      chain = chain.compose(total -> drain(id, uid, step[0], step[1], 0).map(n -> total + n));
+    }
+    return chain.compose(total -> pool.preparedQuery("DELETE FROM tenants WHERE id = $1 AND status = 'deleting'")
+        .execute(Tuple.of(id)).map(rows -> {
+          metrics.tenantRowsDeleted("tenants", rows.rowCount());
+          log.info("tenant purge: tenant {} ({}) is gone, {} rows deleted", uid, id, total + rows.rowCount());
+          return total + rows.rowCount();
+        }));
+  }
+
+  /** Deletes batch after batch of one table until a batch comes back short, pausing between batches. */
+  private Future<Long> drain(UUID tenant, String uid, String table, String sql, long deleted) {
+    int batch = config.retentionBatchSize();
+    return pool.preparedQuery(sql).execute(Tuple.of(tenant, batch)).compose(rows -> {
+      long total = deleted + rows.rowCount();
+      metrics.tenantRowsDeleted(table, rows.rowCount());
+      if (rows.rowCount() < batch) {
+        if (total > 0) {
+          log.info("tenant purge: tenant {}: {} {} rows deleted", uid, total, table);
+        }
+        return Future.succeededFuture(total);
+      }
+      if (total % (batch * 10L) == 0) {
+        log.info("tenant purge: tenant {}: {} {} rows deleted so far", uid, total, table);
+      }
+      Promise<Long> next = Promise.promise();
+      vertx.setTimer(PAUSE_MS, t -> drain(tenant, uid, table, sql, total).onComplete(next));
+      return next.future();
+    });
+  }
+}
