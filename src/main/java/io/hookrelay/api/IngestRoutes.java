@@ -179,7 +179,8 @@ final class IngestRoutes {
         span.setAttribute(Tracing.SUBSCRIPTION_ID, id.toString());
       }
       IngestCommand command = new IngestCommand(s.tenantId(), principal.actor(), eventType, payload, id.toString(),
-          key, List.of(new IngestCommand.Target(id, status, s.orderingKeyFor(orderingKey))),
+          key, List.of(new IngestCommand.Target(id, status,
+              "filtered".equals(status) ? null : s.orderingKeyFor(orderingKey))), // filtered: no place in a key
           span == null ? null : Tracing.traceparent(span));
       batcher.submit(command).onComplete(result -> {
         if (result.failed()) {

@@ -119,7 +119,8 @@ public final class IngestBatcher {
         }
         return;
       }
-      Map<String, ExistingMessage> clashes = ar.result();
+      Map<String, ExistingMessage> clashes = ar.result().clashes();
+      java.util.Set<UUID> heldBack = ar.result().heldBack();
       List<IngestOutcome.Delivery> toEnqueue = new ArrayList<>();
       List<String> auditActions = new ArrayList<>();
       List<UUID> auditMessages = new ArrayList<>();
@@ -133,8 +134,8 @@ public final class IngestBatcher {
         if (existing == null) {
           outcome = new IngestOutcome(IngestOutcome.Kind.CREATED, m.id(), deliveries(m.deliveries()));
           for (IngestOutcome.Delivery d : outcome.deliveries()) {
-            if ("pending".equals(d.status())) {
-              toEnqueue.add(d);
+            if ("pending".equals(d.status()) && !heldBack.contains(d.webhookId())) {
+              toEnqueue.add(d); // one held back behind an earlier one of its ordering key is queued as that one ends
             }
           }
         } else {

@@ -24,14 +24,20 @@ import java.util.UUID;
  */
 public final class DeliveryRepository {
   /**
+   * True for a delivery {@code p} that still holds the next one of its key back: it has not ended, or it failed for
+   * good under 'block' and was not dismissed. Looking at the predecessor alone is enough: it can only have ended
+   * once it was claimed, which needed its own predecessor ended (filtered deliveries take no place in a key).
+   */
+  public static final String OPEN = "p.status NOT IN ('succeeded', 'filtered') AND NOT (p.status = 'failed' "
+      + "AND (p.dismissed_at IS NOT NULL OR (SELECT s.ordering_on_failure FROM subscriptions s "
+      + "WHERE s.id = p.subscription_id) = 'skip'))";
+  /**
    * True for a delivery {@code d} that no earlier delivery of its ordering key holds back: one that has not ended,
    * or failed for good and holds the key ('block', not dismissed). Unordered deliveries are never held back.
    */
-  public static final String NOT_HELD_BACK = "(d.ordering_seq IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries e "
-      + "WHERE e.subscription_id = d.subscription_id AND e.ordering_key = d.ordering_key "
-      + "AND e.ordering_seq < d.ordering_seq AND e.status NOT IN ('succeeded', 'filtered') "
-      + "AND NOT (e.status = 'failed' AND (e.dismissed_at IS NOT NULL OR (SELECT s.ordering_on_failure "
-      + "FROM subscriptions s WHERE s.id = d.subscription_id) = 'skip'))))";
+  public static final String NOT_HELD_BACK = "(d.ordering_seq IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p "
+      + "WHERE p.subscription_id = d.subscription_id AND p.ordering_key = d.ordering_key "
+      + "AND p.ordering_seq = d.ordering_seq - 1 AND " + OPEN + "))";
   private static final String CLAIM = "UPDATE deliveries d SET status = 'delivering', "
       + "lease_until = now() + make_interval(secs => $2), updated_at = now() "
       + "FROM messages m WHERE d.id = ANY($1) AND m.id = d.message_id AND ("
@@ -45,7 +51,7 @@ public final class DeliveryRepository {
   private static final String NEXT_IN_KEY = "SELECT DISTINCT ON (n.subscription_id, n.ordering_key) n.id, "
       + "n.subscription_id FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS f(subscription_id, key, seq) "
       + "JOIN deliveries n ON n.subscription_id = f.subscription_id AND n.ordering_key = f.key "
-      + "AND n.ordering_seq > f.seq AND n.status IN ('pending', 'retrying') "
+      + "AND n.ordering_seq = f.seq + 1 AND n.status IN ('pending', 'retrying') "
       + "ORDER BY n.subscription_id, n.ordering_key, n.ordering_seq";
   // One statement records a whole batch: attempt rows, delivery states and the subscriptions' failure counts (a
   // success resets the count, each delivery that ends failed adds one); it answers the counts it changed.

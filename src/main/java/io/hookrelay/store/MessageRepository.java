@@ -54,8 +54,13 @@ public final class MessageRepository {
       + "ordering_key, ordering_seq, tenant_id) "
       + "SELECT i.id, i.message_id, i.subscription_id, i.event_type, i.status, "
       + "CASE WHEN i.status = 'pending' THEN now() END, i.okey, k.last_seq - i.cnt + i.rn, i.tenant_id "
-      + "FROM i LEFT JOIN k ON k.subscription_id = i.subscription_id AND k.key = i.okey) "
-      + "SELECT id FROM m";
+      + "FROM i LEFT JOIN k ON k.subscription_id = i.subscription_id AND k.key = i.okey), "
+      // held back: an ordered delivery whose predecessor is still open, here (in this batch) or in the table; it is
+      // queued when that one ends, not now, so the queue holds only deliveries that can go
+      + "h AS (SELECT i.id FROM i JOIN k ON k.subscription_id = i.subscription_id AND k.key = i.okey "
+      + "WHERE i.rn > 1 OR EXISTS (SELECT 1 FROM deliveries p WHERE p.subscription_id = i.subscription_id "
+      + "AND p.ordering_key = i.okey AND p.ordering_seq = k.last_seq - i.cnt AND " + DeliveryRepository.OPEN + ")) "
+      + "SELECT id, false AS held_back FROM m UNION ALL SELECT id, true FROM h";
   private static final String FIND_BY_KEY = "SELECT m.id, m.payload_sha256, m.idempotency_scope, m.idempotency_key, "
       + "d.id AS delivery_id, d.subscription_id, d.status FROM messages m "
       + "LEFT JOIN deliveries d ON d.message_id = m.id "
@@ -85,7 +90,13 @@ public final class MessageRepository {
    * Stores the batch in one statement. Messages whose idempotency key already exists are not stored; the result
    * maps their (scope, key) to the message that holds it.
    */
-  public Future<Map<String, ExistingMessage>> insertBatch(List<NewMessage> batch) {
+  /**
+   * What storing a batch found: the (scope, key) of messages whose idempotency key was taken, with the message that
+   * holds it; and the ordered deliveries held back behind an earlier one of their key, not to be queued yet.
+   */
+  public record Inserted(Map<String, ExistingMessage> clashes, Set<UUID> heldBack) {}
+
+  public Future<Inserted> insertBatch(List<NewMessage> batch) {
     int n = batch.size();
     UUID[] ids = new UUID[n];
     String[] types = new String[n];
@@ -132,22 +143,30 @@ public final class MessageRepository {
         .addArrayOfBuffer(digests).addArrayOfString(scopes).addArrayOfString(keys).addArrayOfUUID(deliveryIds)
         .addArrayOfUUID(messageIds).addArrayOfUUID(subscriptionIds).addArrayOfString(deliveryTypes)
         .addArrayOfString(statuses).addArrayOfString(traceContexts).addArrayOfUUID(tenants);
-    if (ordered) {
+    boolean anyOrdered = ordered;
+    if (anyOrdered) {
       args.addArrayOfString(orderingKeys);
     }
-    return pool.preparedQuery(ordered ? INSERT_BATCH_ORDERED : INSERT_BATCH).execute(args).compose(rows -> {
-      if (rows.size() == n) {
-        return Future.succeededFuture(Map.<String, ExistingMessage>of());
-      }
+    return pool.preparedQuery(anyOrdered ? INSERT_BATCH_ORDERED : INSERT_BATCH).execute(args).compose(rows -> {
       Set<UUID> inserted = new HashSet<>(rows.size() * 2);
-      rows.forEach(r -> inserted.add(r.getUUID(0)));
+      Set<UUID> heldBack = new HashSet<>();
+      for (Row r : rows) {
+        if (anyOrdered && Boolean.TRUE.equals(r.getBoolean(1))) {
+          heldBack.add(r.getUUID(0));
+        } else {
+          inserted.add(r.getUUID(0));
+        }
+      }
+      if (inserted.size() == n) {
+        return Future.succeededFuture(new Inserted(Map.of(), heldBack));
+      }
       List<NewMessage> clashed = new ArrayList<>();
       for (NewMessage m : batch) {
         if (!inserted.contains(m.id())) {
           clashed.add(m);
         }
       }
-      return pool.withConnection(c -> findByKeys(c, clashed));
+      return pool.withConnection(c -> findByKeys(c, clashed)).map(clashes -> new Inserted(clashes, heldBack));
     });
   }
 
