@@ -18,6 +18,7 @@ import io.hookrelay.recovery.RecoveryVerticle;
 import io.hookrelay.retention.RetentionVerticle;
 import io.hookrelay.store.Database;
 import io.hookrelay.tenant.TenantPurgeVerticle;
+import io.hookrelay.tracing.Tracing;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -54,15 +55,18 @@ public final class Node {
   private final Metrics metrics;
   private final EmbeddedPostgres postgres;
   private final EmbeddedRedis redis;
+  private final Tracing tracing;
   private final List<List<String>> stopStages = new ArrayList<>();
   private boolean stopped;
 
-  private Node(HookrelayConfig config, Vertx vertx, Metrics metrics, EmbeddedPostgres postgres, EmbeddedRedis redis) {
+  private Node(HookrelayConfig config, Vertx vertx, Metrics metrics, EmbeddedPostgres postgres, EmbeddedRedis redis,
+      Tracing tracing) {
     this.config = config;
     this.vertx = vertx;
     this.metrics = metrics;
     this.postgres = postgres;
     this.redis = redis;
+    this.tracing = tracing;
   }
 
   public HookrelayConfig config() {
@@ -86,6 +90,7 @@ public final class Node {
     EmbeddedPostgres postgres = null;
     EmbeddedRedis redis = null;
     Vertx vertx = null;
+    Tracing tracing = Tracing.OFF;
     try {
       if (config.embeddedDatabase()) {
         postgres = EmbeddedPostgres.start(config.dataDir().resolve("postgres"));
@@ -110,8 +115,10 @@ public final class Node {
       config = ConfigLoader.load(env);
       Database.migrate(config.databaseUrl());
       Metrics metrics = new Metrics();
+      // The OTEL_* variables are the SDK's own configuration, handed over as they are.
+      tracing = Tracing.start(env, config.propagateTraceContext());
       vertx = build(config, metrics).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      Node node = new Node(config, vertx, metrics, postgres, redis);
+      Node node = new Node(config, vertx, metrics, postgres, redis, tracing);
       node.deploy().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
       log.info("hookrelay {} up: roles {}, http on {}:{}", Version.VERSION, config.roles(), config.httpHost(),
           config.httpPort());
@@ -120,6 +127,7 @@ public final class Node {
       if (vertx != null) {
         vertx.close();
       }
+      tracing.close();
       if (redis != null) {
         redis.close();
       }
@@ -212,7 +220,7 @@ public final class Node {
   /** The HTTP API, or where the node has none, the health endpoints orchestrators and load balancers probe. */
   private List<Deployment> apiVerticles() {
     if (config.hasRole(Role.API)) {
-      return List.of(new Deployment(() -> new HttpApiVerticle(config, metrics), config.httpInstances()));
+      return List.of(new Deployment(() -> new HttpApiVerticle(config, metrics, tracing), config.httpInstances()));
     }
     return List.of(new Deployment(() -> new HealthVerticle(config, metrics), 1));
   }
@@ -236,7 +244,7 @@ public final class Node {
     if (!config.hasRole(Role.DELIVERY)) {
       return List.of();
     }
-    return List.of(new Deployment(() -> new DeliveryVerticle(config, metrics), config.deliveryInstances()));
+    return List.of(new Deployment(() -> new DeliveryVerticle(config, metrics, tracing), config.deliveryInstances()));
   }
 
   /** Undeploys stage after stage; each stage's verticles stop together. */
@@ -266,6 +274,7 @@ public final class Node {
     } catch (Exception e) {
       log.warn("vert.x did not close within {} s: {}", bound.toSeconds(), e.toString());
     }
+    tracing.close(); // the last attempts' spans ended before Vert.x closed
     if (redis != null) {
       redis.close();
     }

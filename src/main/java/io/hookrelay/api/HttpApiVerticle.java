@@ -2,6 +2,7 @@ package io.hookrelay.api;
 
 import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.delivery.SubscriptionCache;
+import io.hookrelay.delivery.TargetResolver;
 import io.hookrelay.ingest.IngestBatcher;
 import io.hookrelay.ingest.IngestOutcome;
 import io.hookrelay.metrics.Metrics;
@@ -13,6 +14,7 @@ import io.hookrelay.store.SubscriptionRepository;
 import io.hookrelay.tenant.TenantCache;
 import io.hookrelay.tenant.TenantRepository;
 import io.hookrelay.tenant.TokenRepository;
+import io.hookrelay.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -40,12 +42,14 @@ public final class HttpApiVerticle extends VerticleBase {
 
   private final HookrelayConfig config;
   private final Metrics metrics;
+  private final Tracing tracing;
   private Router router;
   private Pool pool;
   private Redis redis;
   private DeliveryQueue queue;
   private SubscriptionCache cache;
   private TenantCache tenantCache;
+  private TargetResolver resolver;
   private HttpServer server;
   private volatile long backlog;
   private long backlogTimer;
@@ -55,8 +59,13 @@ public final class HttpApiVerticle extends VerticleBase {
   private final Set<Future<Void>> enqueuing = new HashSet<>();
 
   public HttpApiVerticle(HookrelayConfig config, Metrics metrics) {
+    this(config, metrics, Tracing.OFF);
+  }
+
+  public HttpApiVerticle(HookrelayConfig config, Metrics metrics, Tracing tracing) {
     this.config = config;
     this.metrics = metrics;
+    this.tracing = tracing;
   }
 
   @Override
@@ -76,6 +85,7 @@ public final class HttpApiVerticle extends VerticleBase {
     UiRoutes ui = new UiRoutes();
     router = Router.router(vertx);
     IngestRoutes.countResults(router, metrics);
+    IngestRoutes.traceRequests(router, tracing);
     router.route().handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()));
     router.route().failureHandler(Errors::handle);
     new HealthRoutes(pool, redis).mount(router);
@@ -88,11 +98,13 @@ public final class HttpApiVerticle extends VerticleBase {
     String scoped = "/tenants/:tenant";
     new TenantRoutes(vertx, new TenantRepository(pool), tenantCache, tokens, config.portalLinkTtl(),
         config.publicUrl()).mount(router);
-    SubscriptionRoutes subscriptionRoutes = new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue);
+    resolver = new TargetResolver(vertx, config);
+    SubscriptionRoutes subscriptionRoutes = new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue,
+        resolver);
     subscriptionRoutes.mount(router, "");
     subscriptionRoutes.mount(router, scoped);
     IngestRoutes ingest = new IngestRoutes(cache, tenantCache, batcher, () -> backlog, config.backlogLimit(),
-        config.httpInstances());
+        config.httpInstances(), tracing);
     ingest.mount(router);
     ingest.mountScoped(router, scoped);
     StatusRoutes status = new StatusRoutes(deliveries, queue, pool);
@@ -139,7 +151,10 @@ public final class HttpApiVerticle extends VerticleBase {
     // Then let enqueues of committed webhooks finish, so that a stop right after a 202 does not leave them to recovery.
     return server.shutdown(Math.max(1, config.shutdownTimeout().toSeconds() / 2), TimeUnit.SECONDS)
         .eventually(() -> Future.join(new ArrayList<>(enqueuing)).timeout(5, TimeUnit.SECONDS))
-        .eventually(() -> cache.close())
+        .eventually(() -> {
+          resolver.close();
+          return cache.close();
+        })
         .eventually(() -> tenantCache.close())
         .eventually(() -> {
           redis.close();

@@ -14,6 +14,8 @@ import io.hookrelay.tenant.Scope;
 import io.hookrelay.tenant.Tenant;
 import io.hookrelay.tenant.TenantCache;
 import io.vertx.core.Future;
+import io.hookrelay.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -36,25 +38,53 @@ import org.slf4j.LoggerFactory;
 final class IngestRoutes {
   private static final Logger log = LoggerFactory.getLogger(IngestRoutes.class);
   static final int MAX_HEADER_VALUE = 256;
+  private static final int MAX_ORDERING_KEY = 256;
   private static final String EVENTS_SCOPE = "events";
+  private static final String SPAN = "hookrelay.ingest.span";
 
   private final SubscriptionCache subscriptions;
   private final TenantCache tenants;
   private final IngestBatcher batcher;
   private final LongSupplier backlog;
   private final long backlogLimit;
+  private final Tracing tracing;
   private final int instances;
   /** Each tenant's ingest_rate_per_s on this instance: a token bucket of rate / instances (per node, in all). */
   private final Map<UUID, RateLimiter> rates = new HashMap<>();
 
   IngestRoutes(SubscriptionCache subscriptions, TenantCache tenants, IngestBatcher batcher, LongSupplier backlog,
-      long backlogLimit, int instances) {
+      long backlogLimit, int instances, Tracing tracing) {
     this.subscriptions = subscriptions;
     this.tenants = tenants;
     this.batcher = batcher;
     this.backlog = backlog;
     this.backlogLimit = backlogLimit;
     this.instances = instances;
+    this.tracing = tracing;
+  }
+
+  /**
+   * When tracing is on, every ingest request gets a server span, ended with its answer (those refused before a
+   * handler ran too); when off, nothing is mounted. Mount it ahead of the body handler and the key check.
+   */
+  static void traceRequests(Router router, Tracing tracing) {
+    if (!tracing.enabled()) {
+      return;
+    }
+    for (String route : List.of("/ingest/:id", "/events", "/tenants/:tenant/events")) {
+      String name = route.startsWith("/ingest") ? "/ingest/{subscription_id}" : route.replace(":tenant", "{tenant}");
+      router.post(route).handler(ctx -> {
+        Span span = tracing.startIngest("POST", name, ctx.request().path(), ctx.request()::getHeader);
+        ctx.put(SPAN, span);
+        ctx.addEndHandler(v -> Tracing.endIngest(span, ctx.response().getStatusCode()));
+        ctx.next();
+      });
+    }
+  }
+
+  /** The request's span, or null when tracing is off (without touching the context's data map then). */
+  private Span span(RoutingContext ctx) {
+    return tracing.enabled() ? ctx.get(SPAN) : null;
   }
 
   /**
@@ -101,6 +131,7 @@ final class IngestRoutes {
       throw ApiError.unprocessable("X-Event-Type must be " + EventFilter.EVENT_TYPE_RULE);
     }
     String key = header(ctx, "idempotency-key");
+    String orderingKey = orderingKey(header(ctx, "x-ordering-key"), "X-Ordering-Key");
     Principal principal = Access.principal(ctx);
     subscriptions.get(id).compose(s -> s == null || !s.tenantActive() || !principal.reaches(s.tenantId())
         ? Future.succeededFuture((Subscription) null)
@@ -121,8 +152,13 @@ final class IngestRoutes {
         return;
       }
       String status = !s.wants(eventType) ? "filtered" : s.enabled() ? "pending" : "held";
+      Span span = span(ctx);
+      if (span != null) {
+        span.setAttribute(Tracing.SUBSCRIPTION_ID, id.toString());
+      }
       IngestCommand command = new IngestCommand(s.tenantId(), principal.actor(), eventType, payload, id.toString(),
-          key, List.of(new IngestCommand.Target(id, status)));
+          key, List.of(new IngestCommand.Target(id, status, s.orderingKeyFor(orderingKey))),
+          span == null ? null : Tracing.traceparent(span));
       batcher.submit(command).onComplete(result -> {
         if (result.failed()) {
           fail(ctx, result.cause());
@@ -130,6 +166,9 @@ final class IngestRoutes {
         }
         IngestOutcome outcome = result.result();
         IngestOutcome.Delivery d = outcome.deliveries().isEmpty() ? null : outcome.deliveries().get(0);
+        if (span != null && d != null) {
+          span.setAttribute(Tracing.WEBHOOK_ID, d.webhookId().toString());
+        }
         JsonObject body = new JsonObject().put("webhook_id", d == null ? null : d.webhookId().toString());
         // A repeat answers as the first request did: its stored status has moved on since, except 'filtered'.
         boolean repeat = outcome.kind() != IngestOutcome.Kind.CREATED;
@@ -160,6 +199,11 @@ final class IngestRoutes {
       throw ApiError.unprocessable("event_id must be a string of 1 to " + MAX_HEADER_VALUE + " characters");
     }
     Json.storable("event_id", (String) eventId, 422);
+    Object ordering = envelope.getValue("ordering_key");
+    if (ordering != null && !(ordering instanceof String)) {
+      throw ApiError.unprocessable("ordering_key must be a string");
+    }
+    String orderingKey = orderingKey((String) ordering, "ordering_key");
     String headerKey = header(ctx, "idempotency-key");
     String key = headerKey != null ? headerKey : (String) eventId;
     Buffer bytes = payload instanceof JsonObject o ? o.toBuffer() : ((JsonArray) payload).toBuffer();
@@ -194,21 +238,27 @@ final class IngestRoutes {
       List<IngestCommand.Target> targets = new ArrayList<>();
       for (Subscription s : ar.result().subscriptions()) {
         if (s.wants(eventType)) {
-          targets.add(new IngestCommand.Target(s.id(), s.enabled() ? "pending" : "held"));
+          targets.add(new IngestCommand.Target(s.id(), s.enabled() ? "pending" : "held", s.orderingKeyFor(orderingKey)));
         }
       }
+      Span span = span(ctx);
+      String traceparent = span == null ? null : Tracing.traceparent(span);
       // The default tenant keeps the scope its keys had before tenants, so that old keys still deduplicate.
       String scope = tenantId.equals(Scope.DEFAULT_TENANT) ? EVENTS_SCOPE : EVENTS_SCOPE + ":" + tenantId;
-      batcher.submit(new IngestCommand(tenantId, principal.actor(), eventType, bytes, scope, key, targets))
-          .onComplete(result -> {
+      batcher.submit(new IngestCommand(tenantId, principal.actor(), eventType, bytes, scope, key, targets,
+          traceparent)).onComplete(result -> {
         if (result.failed()) {
           fail(ctx, result.cause());
           return;
         }
         IngestOutcome outcome = result.result();
         // Sorted, so that a duplicate (read back from the database) answers exactly what the first request did.
-        JsonArray ids = new JsonArray(outcome.deliveries().stream().map(d -> d.webhookId().toString()).sorted()
-            .collect(java.util.stream.Collectors.toList()));
+        List<String> sorted = outcome.deliveries().stream().map(d -> d.webhookId().toString()).sorted()
+            .collect(java.util.stream.Collectors.toList());
+        JsonArray ids = new JsonArray(sorted);
+        if (span != null) {
+          span.setAttribute(Tracing.WEBHOOK_IDS, sorted);
+        }
         answer(ctx, outcome, new JsonObject()
             .put("event_id", key != null ? key : outcome.messageId().toString())
             .put("webhook_ids", ids));
@@ -231,6 +281,18 @@ final class IngestRoutes {
     ctx.response().putHeader("retry-after", Long.toString(Math.max(1, (waitMs + 999) / 1000)));
     throw new ApiError(429, "rate_limited", "ingest_rate_per_s: the tenant's limit of " + t.ingestRatePerS()
         + " events per second is reached; retry after the Retry-After seconds");
+  }
+
+  /** An ordering key as given, checked: at most 256 characters, none of them a control character. */
+  private static String orderingKey(String value, String field) {
+    if (value == null) {
+      return null;
+    }
+    if (value.isEmpty() || value.length() > MAX_ORDERING_KEY || value.chars().anyMatch(Character::isISOControl)) {
+      throw ApiError.unprocessable(field + " must be 1 to " + MAX_ORDERING_KEY
+          + " characters, none of them a control character");
+    }
+    return value;
   }
 
   private static void answer(RoutingContext ctx, IngestOutcome outcome, JsonObject body) {

@@ -30,6 +30,7 @@ final class StatusRoutes {
   void mount(Router router) {
     router.get("/status/:id").handler(this::status);
     router.post("/status/:id/retry").handler(this::retry);
+    router.post("/status/:id/dismiss").handler(this::dismiss);
   }
 
   /** The audit log, under {@code prefix}: "" (the caller's scope) or "/tenants/:tenant". */
@@ -67,6 +68,41 @@ final class StatusRoutes {
             ctx.fail(new ApiError(409, "delivery_in_progress", "an attempt is under way; retry once it ends"));
           } else {
             Json.send(ctx, 202, new JsonObject().put("webhook_id", id.toString()).put("status", "queued"));
+          }
+        });
+  }
+
+  /**
+   * Dismisses a delivery that failed for good: it stays failed, but no longer holds back the rest of its ordering
+   * key (a subscription with ordering_on_failure 'block'), whose next delivery is queued.
+   */
+  private void dismiss(RoutingContext ctx) {
+    UUID id = Json.pathId(ctx, "id", "webhook");
+    Scope scope = Access.scope(ctx);
+    deliveries.dismiss(scope, id)
+        .compose(position -> {
+          if (position == null || position.isEmpty()) {
+            return Future.succeededFuture(position);
+          }
+          DeliveryRepository.KeyPosition p = position.get();
+          return audit.record(pool, scope, scope.home(), "delivery_dismissed", p.subscriptionId(), id, null,
+                  new JsonObject())
+              .compose(v -> p.key() == null ? Future.succeededFuture(List.<UUID[]>of()) : deliveries.nextInKeys(List.of(p)))
+              .compose(next -> queue.enqueue(next.stream().map(n -> n[0]).toList(),
+                  next.stream().map(n -> n[1]).toList()).recover(err -> Future.succeededFuture()))
+              .map(position);
+        })
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            ctx.fail(ApiError.databaseUnavailable());
+          } else if (ar.result() == null) {
+            ctx.fail(ApiError.notFound("no webhook with id " + id));
+          } else if (ar.result().isEmpty()) {
+            ctx.fail(new ApiError(409, "not_failed", "only a delivery that failed for good, and was not dismissed "
+                + "already, can be dismissed"));
+          } else {
+            Json.send(ctx, 200, new JsonObject().put("webhook_id", id.toString()).put("status", "failed")
+                .put("dismissed", true));
           }
         });
   }

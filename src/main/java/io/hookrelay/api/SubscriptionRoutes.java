@@ -1,10 +1,14 @@
 package io.hookrelay.api;
 
 import io.hookrelay.config.HookrelayConfig;
+import io.hookrelay.delivery.Pem;
 import io.hookrelay.delivery.Signer;
 import io.hookrelay.delivery.SubscriptionCache;
 import io.hookrelay.delivery.TargetGuard;
+import io.hookrelay.delivery.TargetResolver;
+import io.hookrelay.delivery.TargetResolver.TargetRefusedException;
 import io.hookrelay.queue.DeliveryQueue;
+import io.hookrelay.store.ClientCertificate;
 import io.hookrelay.store.DeliveryRepository;
 import io.hookrelay.store.EventFilter;
 import io.hookrelay.store.Ids;
@@ -18,6 +22,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.net.URI;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -33,9 +38,10 @@ final class SubscriptionRoutes {
       + "hookrelay generates the ed25519 key pair, keeps the private key and returns the public_key";
   /** The fields a client may send; anything else is refused, so that a misspelt field never passes silently. */
   private static final List<String> CREATE_FIELDS = List.of("target_url", "secret", "events", "description",
-      "rate_limit_per_s", "max_in_flight", "signature_scheme");
+      "rate_limit_per_s", "max_in_flight", "signature_scheme", "client_certificate", "ordering", "ordering_on_failure");
   private static final List<String> PATCH_FIELDS = List.of("target_url", "secret", "events", "description",
-      "rate_limit_per_s", "max_in_flight", "status", "signature_scheme");
+      "rate_limit_per_s", "max_in_flight", "status", "signature_scheme", "client_certificate", "ordering",
+      "ordering_on_failure");
   /** Fields of a subscription that only the server sets. */
   private static final Set<String> READ_ONLY_FIELDS = Set.of("id", "status", "disabled_reason",
       "consecutive_failures", "created_at", "updated_at", "public_key");
@@ -49,9 +55,11 @@ final class SubscriptionRoutes {
   private final SubscriptionRepository subscriptions;
   private final DeliveryRepository deliveries;
   private final DeliveryQueue queue;
+  private final TargetResolver resolver;
 
   SubscriptionRoutes(Vertx vertx, HookrelayConfig config, SubscriptionRepository subscriptions,
-      DeliveryRepository deliveries, DeliveryQueue queue) {
+      DeliveryRepository deliveries, DeliveryQueue queue, TargetResolver resolver) {
+    this.resolver = resolver;
     this.vertx = vertx;
     this.config = config;
     this.subscriptions = subscriptions;
@@ -86,6 +94,9 @@ final class SubscriptionRoutes {
     String description = description(body);
     Integer rateLimit = rateLimit(body);
     Integer maxInFlight = maxInFlight(body);
+    ClientCertificate clientCertificate = clientCertificate(body);
+    String ordering = oneOf(body, "ordering", Subscription.ORDERINGS);
+    String onFailure = oneOf(body, "ordering_on_failure", Subscription.ON_FAILURES);
     UUID id = Ids.newId();
     Signer.KeyPair pair = Subscription.SCHEME_V1A.equals(scheme) ? Signer.generateKeyPair() : null;
     String actualSecret = pair != null ? pair.privateKey() : secret != null ? secret : Signer.generateSecret();
@@ -93,7 +104,9 @@ final class SubscriptionRoutes {
     resolvedTarget(targetUrl)
         .compose(v -> subscriptions.create(scope, id, targetUrl, scheme, actualSecret,
             pair == null ? null : pair.publicKey(), events, description, rateLimit,
-            maxInFlight != null ? maxInFlight : config.maxInFlight()))
+            maxInFlight != null ? maxInFlight : config.maxInFlight(), clientCertificate,
+            ordering != null ? ordering : Subscription.ORDERING_NONE,
+            onFailure != null ? onFailure : Subscription.ON_FAILURE_SKIP))
         .onSuccess(s -> {
           SubscriptionCache.publishChange(vertx, id);
           String where = Access.tenant(ctx) == null ? "" : "/tenants/" + Access.tenant(ctx).id();
@@ -108,14 +121,19 @@ final class SubscriptionRoutes {
             : ApiError.databaseUnavailable()));
   }
 
-  /** Fails with a 422 when the target's host resolves to a refused address (unless private targets are allowed). */
+  /**
+   * Fails with a 422 when the target's host resolves to a refused address (unless private targets are allowed). A
+   * name that does not resolve passes: DNS may change, and each delivery checks again before it connects.
+   */
   private Future<Void> resolvedTarget(String targetUrl) {
     if (targetUrl == null || config.allowPrivateTargets()) {
       return Future.succeededFuture();
     }
-    return TargetGuard.problemWithResolvedHost(vertx, targetUrl).compose(problem -> problem == null
-        ? Future.succeededFuture()
-        : Future.failedFuture(ApiError.unprocessable(problem)));
+    String host = URI.create(targetUrl).getHost();
+    return resolver.checked(host).<Void>mapEmpty().recover(err -> err instanceof TargetRefusedException
+        ? Future.failedFuture(ApiError.unprocessable("target_url's host " + host + " resolves to a private, loopback "
+            + "or link-local address, which is refused (list its subnet in HOOKRELAY_ALLOWED_TARGET_SUBNETS to allow it)"))
+        : Future.succeededFuture());
   }
 
   private void list(RoutingContext ctx) {
@@ -164,8 +182,12 @@ final class SubscriptionRoutes {
     }
     // keys of both schemes are made up front; the statement picks the one the row's (new) scheme needs
     SubscriptionRepository.NewKeys keys = secret != null || scheme != null ? newKeys(secret) : null;
+    boolean setClientCertificate = body.containsKey("client_certificate");
+    ClientCertificate clientCertificate = clientCertificate(body);
     var patch = new SubscriptionRepository.Patch(targetUrl, setEvents, events, setDescription, description,
-        setRateLimit, rateLimit, maxInFlight, Subscription.ENABLED.equals(status) ? null : status, secret, scheme, keys);
+        setRateLimit, rateLimit, maxInFlight, Subscription.ENABLED.equals(status) ? null : status, secret, scheme, keys,
+        setClientCertificate, clientCertificate, oneOf(body, "ordering", Subscription.ORDERINGS),
+        oneOf(body, "ordering_on_failure", Subscription.ON_FAILURES));
     OffsetDateTime overlapUntil = Times.now().plus(config.secretOverlap());
     Scope scope = Access.scope(ctx);
     String actor = actor(ctx);
@@ -189,6 +211,18 @@ final class SubscriptionRoutes {
             respond(ctx, id, s, ar.cause());
           }
         });
+  }
+
+  /** An optional field that takes one of a few words: null when absent, a 422 naming the words otherwise. */
+  private static String oneOf(JsonObject body, String field, List<String> allowed) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String s) || !allowed.contains(s)) {
+      throw ApiError.unprocessable(field + " must be one of " + String.join(", ", allowed));
+    }
+    return s;
   }
 
   private void delete(RoutingContext ctx) {
@@ -365,7 +399,8 @@ final class SubscriptionRoutes {
     if (!(value instanceof String url)) {
       throw ApiError.unprocessable(value == null ? "target_url is required" : "target_url must be a string");
     }
-    String problem = TargetGuard.problemWithUrl(url, config.allowPrivateTargets());
+    String problem = TargetGuard.problemWithUrl(url, config.allowPrivateTargets(),
+        config.allowedTargetSubnets());
     if (problem != null) {
       throw ApiError.unprocessable(problem);
     }
@@ -391,6 +426,48 @@ final class SubscriptionRoutes {
           + "or 'v1a' (ed25519: hookrelay keeps the private key and returns a whpk_ public_key)");
     }
     return scheme;
+  }
+
+  /**
+   * The client certificate to present to the target: {"cert": PEM chain, "key": PEM private key}, checked to parse,
+   * to belong together and to be unexpired; null when absent or null (which, in a PATCH, removes it).
+   */
+  private ClientCertificate clientCertificate(JsonObject body) {
+    Object value = body.getValue("client_certificate");
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonObject pair)) {
+      throw ApiError.unprocessable("client_certificate must be an object {\"cert\": PEM, \"key\": PEM}, or null to "
+          + "remove it");
+    }
+    for (String field : pair.fieldNames()) {
+      if (!field.equals("cert") && !field.equals("key")) {
+        throw ApiError.unprocessable("client_certificate." + field + " is not a known field (cert and key are)");
+      }
+    }
+    String cert = pem(pair, "cert");
+    String key = pem(pair, "key");
+    ClientCertificate parsed;
+    try {
+      parsed = Pem.clientCertificate(vertx, cert, key);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.unprocessable("client_certificate." + e.getMessage());
+    }
+    if (parsed.notAfter().isBefore(Times.now())) {
+      throw ApiError.unprocessable("client_certificate.cert expired at " + Times.iso(parsed.notAfter()));
+    }
+    return parsed;
+  }
+
+  private static String pem(JsonObject pair, String field) {
+    if (!(pair.getValue(field) instanceof String text) || text.isBlank()) {
+      throw ApiError.unprocessable("client_certificate." + field + " is required: a PEM text");
+    }
+    if (text.length() > 65_536) {
+      throw ApiError.unprocessable("client_certificate." + field + " must be at most 65536 characters");
+    }
+    return text;
   }
 
   private static List<String> events(JsonObject body) {

@@ -1,12 +1,20 @@
 package io.hookrelay.config;
 
+import io.hookrelay.delivery.Cidr;
+import io.hookrelay.delivery.Pem;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.ProxyOptions;
+import io.vertx.core.net.ProxyType;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -132,6 +140,13 @@ public final class ConfigLoader {
         integer("cluster_hazelcast_port", 1, 65535 - 20),
         duration("shutdown_timeout", Duration.ofSeconds(1), Duration.ofMinutes(10)),
         oneOf("log_format", Set.of("text", "json")),
+        parsed("allowed_target_subnets", ConfigLoader::cidrs,
+            "a comma-separated list of IPv4 or IPv6 ranges like 10.0.0.0/8,fd00::/8"),
+        optionalFile("delivery_hosts_file"),
+        caCertificates(),
+        proxy(),
+        bool("delivery_http2"),
+        bool("propagate_trace_context"),
         duration("portal_link_ttl", Duration.ofMinutes(1), Duration.ofDays(7)),
         frameAncestors(),
         publicUrl());
@@ -291,6 +306,66 @@ public final class ConfigLoader {
       throw new ConfigException(name("roles") + ": must name at least one of api, delivery, retention");
     }
     return Set.copyOf(roles);
+  }
+
+  static List<Cidr> cidrs(String text) {
+    return Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(Cidr::parse).toList();
+  }
+
+  /** The text of the file the key names, read now (before any event loop runs), or null when the key is empty. */
+  private String optionalFile(String key) {
+    String value = raw(key).trim();
+    if (value.isEmpty()) {
+      return null;
+    }
+    try {
+      return Files.readString(Path.of(value));
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException(name(key) + ": cannot read '" + value + "' (" + e.getMessage() + ")");
+    }
+  }
+
+  /** The PEM certificates of the delivery CA file, trusted in addition to the JDK's own. */
+  private List<X509Certificate> caCertificates() {
+    String text = optionalFile("delivery_ca_file");
+    if (text == null) {
+      return List.of();
+    }
+    try {
+      List<X509Certificate> certificates = Pem.certificates(text);
+      if (certificates.isEmpty()) {
+        throw new ConfigException(name("delivery_ca_file") + ": holds no PEM certificate");
+      }
+      return certificates;
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(name("delivery_ca_file") + ": " + e.getMessage());
+    }
+  }
+
+  /** The outbound proxy, http://[user:password@]host:port, or null when the key is empty. */
+  private ProxyOptions proxy() {
+    String value = raw("delivery_proxy").trim();
+    if (value.isEmpty()) {
+      return null;
+    }
+    String rule = ": must be http://host:port, optionally with user:password@ before the host";
+    URI uri;
+    try {
+      uri = new URI(value);
+    } catch (URISyntaxException e) {
+      throw new ConfigException(name("delivery_proxy") + rule);
+    }
+    if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null || uri.getPort() <= 0
+        || (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/"))) {
+      throw new ConfigException(name("delivery_proxy") + rule);
+    }
+    ProxyOptions options = new ProxyOptions().setType(ProxyType.HTTP).setHost(uri.getHost()).setPort(uri.getPort());
+    if (uri.getRawUserInfo() != null) {
+      String[] parts = uri.getRawUserInfo().split(":", 2);
+      options.setUsername(URLDecoder.decode(parts[0], StandardCharsets.UTF_8));
+      options.setPassword(parts.length > 1 ? URLDecoder.decode(parts[1], StandardCharsets.UTF_8) : "");
+    }
+    return options;
   }
 
   /** A copy of {@code env} with one more variable: how Main feeds embedded server URLs back into the loader. */

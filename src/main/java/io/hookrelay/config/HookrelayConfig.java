@@ -1,6 +1,9 @@
 package io.hookrelay.config;
 
+import io.hookrelay.delivery.Cidr;
+import io.vertx.core.net.ProxyOptions;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -48,6 +51,12 @@ public record HookrelayConfig(
     int clusterHazelcastPort,
     Duration shutdownTimeout,
     String logFormat,
+    List<Cidr> allowedTargetSubnets,
+    String deliveryHosts,
+    List<X509Certificate> deliveryCaCertificates,
+    ProxyOptions deliveryProxy,
+    boolean deliveryHttp2,
+    boolean propagateTraceContext,
     Duration portalLinkTtl,
     String portalFrameAncestors,
     String publicUrl) {

@@ -5,7 +5,9 @@ import io.hookrelay.metrics.Metrics;
 import io.hookrelay.store.AttemptRecorder;
 import io.hookrelay.store.DeliveryRepository.AttemptRecord;
 import io.hookrelay.store.DeliveryRepository.Claimed;
+import io.hookrelay.store.DeliveryRepository.KeyPosition;
 import io.hookrelay.store.Subscription;
+import io.hookrelay.tracing.Tracing;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +27,7 @@ final class Attempts {
   private final AttemptRecorder recorder;
   private final RetryPolicy retryPolicy;
   private final Metrics metrics;
+  private final Tracing tracing;
 
   /** A recorded attempt: its number, how it was judged, and how long the target took. */
   record Recorded(int attemptNumber, Decision decision, long durationNanos) {}
@@ -36,11 +39,12 @@ final class Attempts {
     }
   }
 
-  Attempts(TargetClient target, AttemptRecorder recorder, RetryPolicy retryPolicy, Metrics metrics) {
+  Attempts(TargetClient target, AttemptRecorder recorder, RetryPolicy retryPolicy, Metrics metrics, Tracing tracing) {
     this.target = target;
     this.recorder = recorder;
     this.retryPolicy = retryPolicy;
     this.metrics = metrics;
+    this.tracing = tracing;
   }
 
   /**
@@ -53,7 +57,10 @@ final class Attempts {
     int attemptNumber = claimed.attemptCount() + 1;
     OffsetDateTime startedAt = OffsetDateTime.now(ZoneOffset.UTC);
     long started = System.nanoTime();
-    return target.send(s, claimed, attemptNumber, startedAt).compose(response -> {
+    // Null when tracing is off; the attempt's span ends once its outcome is on record.
+    Tracing.Attempt trace = tracing.startAttempt(claimed.traceContext(), claimed.id(), s.id(), attemptNumber,
+        claimed.eventType());
+    Future<Recorded> made = target.send(s, claimed, attemptNumber, startedAt, trace).compose(response -> {
       metrics.attemptEnded();
       long durationNanos = System.nanoTime() - started;
       answered.run();
@@ -70,8 +77,12 @@ final class Attempts {
           ? OffsetDateTime.now(ZoneOffset.UTC).plusNanos(d.retryDelayMs() * 1_000_000) : null;
       AttemptRecord record = new AttemptRecord(claimed.id(), s.id(), s.targetUrl(), attemptNumber, startedAt,
           (int) (durationNanos / 1_000_000), d.outcome(), response.answer().statusCode(), d.lastError(),
-          response.body(), d.newStatus(), nextAt, d.gone());
+          response.body(), d.newStatus(), nextAt, d.gone(), claimed.orderingSeq() == null ? null
+          : new KeyPosition(s.id(), claimed.orderingKey(), claimed.orderingSeq()));
       return recorder.record(record, d.retrying() ? nowMs + d.retryDelayMs() : null).map(v -> {
+        if (trace != null) {
+          trace.end(d.outcome(), response.answer().statusCode(), d.lastError());
+        }
         // A delivery that reached its final state, on record, counts once; its lag runs from the 202 to now.
         if (!d.retrying()) {
           OffsetDateTime acceptedAt = claimed.createdAt();
@@ -81,5 +92,6 @@ final class Attempts {
         return new Recorded(attemptNumber, d, durationNanos);
       });
     });
+    return trace == null ? made : made.onFailure(trace::notRecorded);
   }
 }

@@ -10,6 +10,7 @@ import io.hookrelay.store.DeliveryRepository;
 import io.hookrelay.store.DeliveryRepository.Claimed;
 import io.hookrelay.store.Subscription;
 import io.hookrelay.store.SubscriptionRepository;
+import io.hookrelay.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -31,6 +32,7 @@ import java.util.UUID;
 public final class DeliveryVerticle extends VerticleBase {
   private final HookrelayConfig config;
   private final Metrics metrics;
+  private final Tracing tracing;
   private Pool pool;
   private Redis redis;
   private SubscriptionCache subscriptions;
@@ -45,8 +47,13 @@ public final class DeliveryVerticle extends VerticleBase {
   private boolean abandoning;
 
   public DeliveryVerticle(HookrelayConfig config, Metrics metrics) {
+    this(config, metrics, Tracing.OFF);
+  }
+
+  public DeliveryVerticle(HookrelayConfig config, Metrics metrics, Tracing tracing) {
     this.config = config;
     this.metrics = metrics;
+    this.tracing = tracing;
   }
 
   /** A claimed job: this instance owns its attempt until the lease lapses. */
@@ -61,7 +68,8 @@ public final class DeliveryVerticle extends VerticleBase {
         new DeliveryQueue(redis, config.redisKeyPrefix()), config.visibilityTimeout(),
         config.circuitBreakerThreshold(), (id, reason) -> SubscriptionCache.publishChange(vertx, id));
     target = new TargetClient(vertx, config);
-    attempts = new Attempts(target, recorder, new RetryPolicy(config.retrySchedule(), config.maxAttempts()), metrics);
+    attempts = new Attempts(target, recorder, new RetryPolicy(config.retrySchedule(), config.maxAttempts()), metrics,
+        tracing);
     replies = new PollerReplies(vertx);
     scheduler = new Scheduler<>(config.deliveryInstances(), config.visibilityTimeout().toMillis(),
         Scheduler.Clock.SYSTEM, new NodeSlots(vertx.sharedData().getLocalMap("hookrelay.delivery.in-flight")),

@@ -5,22 +5,33 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * Refuses webhook targets that would let a subscriber reach the service's own network (SSRF): only http and https,
- * and no loopback, private, link-local, multicast, unspecified or IPv4-mapped forms of them, unless private targets
- * are allowed by configuration.
+ * and no loopback, private, link-local, multicast, unspecified or IPv4-mapped forms of them, except in the subnets
+ * the operator allows (HOOKRELAY_ALLOWED_TARGET_SUBNETS), or all of them when private targets are allowed (a
+ * development shortcut).
  */
 public final class TargetGuard {
-  /** How to allow a private target, said in every refusal: the restart command a developer can copy. */
-  public static final String HOW_TO_ALLOW = " (for a local test receiver, restart the node with "
-      + "HOOKRELAY_ALLOW_PRIVATE_TARGETS=true java -jar target/hookrelay.jar; development only)";
+  /** How to allow a private target, said in every refusal: the setting, and the restart command a developer can copy. */
+  public static final String HOW_TO_ALLOW = " (list its subnet in HOOKRELAY_ALLOWED_TARGET_SUBNETS to allow it; for a "
+      + "local test receiver, restart the node with HOOKRELAY_ALLOW_PRIVATE_TARGETS=true java -jar target/hookrelay.jar, "
+      + "development only)";
 
   private TargetGuard() {}
 
-  /** Checks the form of a target URL; answers what is wrong with it, or null when it is acceptable. */
+  /** Checks the form of a target URL with no subnet allowed; answers what is wrong with it, or null. */
   public static String problemWithUrl(String url, boolean allowPrivate) {
+    return problemWithUrl(url, allowPrivate, List.of());
+  }
+
+  /**
+   * Checks the form of a target URL; answers what is wrong with it, or null when it is acceptable. With subnets
+   * allowed, local-looking names are not refused by name: their DNS answers decide, here and at every delivery.
+   */
+  public static String problemWithUrl(String url, boolean allowPrivate, List<Cidr> allowedSubnets) {
     if (url == null || url.isBlank()) {
       return "target_url is required";
     }
@@ -50,11 +61,13 @@ public final class TargetGuard {
     }
     if (!allowPrivate) {
       String h = host.toLowerCase(Locale.ROOT);
-      if (h.equals("localhost") || h.endsWith(".localhost") || h.endsWith(".local") || h.endsWith(".internal")) {
+      boolean localName = h.equals("localhost") || h.endsWith(".localhost") || h.endsWith(".local")
+          || h.endsWith(".internal");
+      if (allowedSubnets.isEmpty() && localName) {
         return "target_url points to a local host, which is refused" + HOW_TO_ALLOW;
       }
       InetAddress literal = literalAddress(host);
-      if (literal != null && isPrivate(literal)) {
+      if (literal != null && isRefused(literal, allowedSubnets)) {
         return "target_url points to a private, loopback or link-local address, which is refused" + HOW_TO_ALLOW;
       }
     }
@@ -105,25 +118,17 @@ public final class TargetGuard {
     return InetAddress.getByAddress(new byte[] {(byte) (v >> 24), (byte) (v >> 16), (byte) (v >> 8), (byte) v});
   }
 
-  /**
-   * Resolves the target's host off the event loop and answers what is wrong when it names a refused address, or
-   * null. A name that does not resolve passes: DNS may change, and each delivery checks again before it connects.
-   */
-  public static io.vertx.core.Future<String> problemWithResolvedHost(io.vertx.core.Vertx vertx, String url) {
-    String host = URI.create(url).getHost();
-    return vertx.executeBlocking(() -> {
-      try {
-        for (InetAddress a : InetAddress.getAllByName(host)) {
-          if (isPrivate(a)) {
-            return "target_url's host " + host + " resolves to a private, loopback or link-local address, which is "
-                + "refused" + HOW_TO_ALLOW;
-          }
-        }
-      } catch (java.net.UnknownHostException e) {
-        return null;
+  /** True for an address a webhook must not reach: private (see {@link #isPrivate}) and in no allowed subnet. */
+  public static boolean isRefused(InetAddress address, List<Cidr> allowedSubnets) {
+    if (!isPrivate(address)) {
+      return false;
+    }
+    for (Cidr allowed : allowedSubnets) {
+      if (allowed.contains(address)) {
+        return false;
       }
-      return null;
-    }, false);
+    }
+    return true;
   }
 
   private static InetAddress embedded(byte[] b, int at) {

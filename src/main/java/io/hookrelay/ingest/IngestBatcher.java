@@ -55,10 +55,11 @@ public final class IngestBatcher {
     UUID messageId = Ids.newId();
     List<NewDelivery> deliveries = new ArrayList<>(command.targets().size());
     for (IngestCommand.Target t : command.targets()) {
-      deliveries.add(new NewDelivery(Ids.newId(), t.subscriptionId(), t.status()));
+      deliveries.add(new NewDelivery(Ids.newId(), t.subscriptionId(), t.status(), t.orderingKey()));
     }
     NewMessage message = new NewMessage(messageId, command.tenantId(), command.eventType(), command.payload(),
-        command.idempotencyKey() == null ? null : sha256(command.payload().getBytes()), command.scope(), command.idempotencyKey(), deliveries);
+        command.idempotencyKey() == null ? null : sha256(command.payload().getBytes()), command.scope(),
+        command.idempotencyKey(), deliveries, command.traceContext());
     Promise<IngestOutcome> promise = Promise.promise();
     queue.add(new Pending(command, message, promise));
     if (queue.size() >= maxBatch) {

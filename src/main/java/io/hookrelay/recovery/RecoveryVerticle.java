@@ -3,6 +3,7 @@ package io.hookrelay.recovery;
 import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.queue.DeliveryQueue;
 import io.hookrelay.store.Database;
+import io.hookrelay.store.DeliveryRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.redis.client.Command;
@@ -31,9 +32,11 @@ public final class RecoveryVerticle extends VerticleBase {
   private static final long BACKLOG = 10_000;
   /** A tenant being deleted has its deliveries skipped, not re-enqueued: the purge takes them. */
   private static final String NOT_DELETING = "tenant_id NOT IN (SELECT id FROM tenants WHERE status = 'deleting')";
-  private static final String DUE = "SELECT id, subscription_id, status, next_attempt_at FROM deliveries "
+  // Deliveries that an earlier one of their ordering key holds back are not due: that one queues them as it ends.
+  private static final String DUE = "SELECT id, subscription_id, status, next_attempt_at FROM deliveries d "
       + "WHERE ((status IN ('pending', 'retrying') AND next_attempt_at < $1) "
-      + "OR (status = 'delivering' AND lease_until < now())) AND id > $2 AND " + NOT_DELETING + " ORDER BY id LIMIT $3";
+      + "OR (status = 'delivering' AND lease_until < now())) AND id > $2 AND " + DeliveryRepository.NOT_HELD_BACK
+      + " AND " + NOT_DELETING + " ORDER BY id LIMIT $3";
   private static final String ALL_OPEN = "SELECT id, subscription_id, status, next_attempt_at FROM deliveries "
       + "WHERE status IN ('pending', 'retrying', 'delivering') AND id > $1 AND " + NOT_DELETING
       + " ORDER BY id LIMIT $2";

@@ -99,6 +99,26 @@ public final class AttemptRecorder {
         });
   }
 
+  /**
+   * Queues the next delivery of each ordering key whose delivery just ended: the claim held it back and dropped its
+   * entry. If this fails, the recovery sweep queues it once it has waited its grace.
+   */
+  private Future<Void> queueNextInKeys(List<Recorded> batch) {
+    List<DeliveryRepository.KeyPosition> ended = new ArrayList<>();
+    for (Recorded r : batch) {
+      if (r.record().endsOrderedDelivery()) {
+        ended.add(r.record().ordering());
+      }
+    }
+    if (ended.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return deliveries.nextInKeys(ended)
+        .compose(next -> queue.enqueue(next.stream().map(p -> p[0]).toList(), next.stream().map(p -> p[1]).toList()))
+        .onFailure(err -> log.warn("queueing the next of {} ordering keys failed: {}", ended.size(), err.getMessage()))
+        .recover(err -> Future.succeededFuture());
+  }
+
   private Future<List<Void>> recordAll(List<Recorded> batch) {
     return deliveries.record(batch.stream().map(Recorded::record).toList(), breakerThreshold)
         .compose(disabled -> {
@@ -117,9 +137,10 @@ public final class AttemptRecorder {
             }
           }
           // Recorded in PostgreSQL already: if Redis misses the retry, recovery re-enqueues it when due.
-          return queue.scheduleRetries(ids, subs, due)
+          Future<Void> retries = queue.scheduleRetries(ids, subs, due)
               .onFailure(err -> log.warn("scheduling {} retries in redis failed: {}", ids.size(), err.getMessage()))
               .recover(err -> Future.succeededFuture());
+          return Future.all(retries, queueNextInKeys(batch)).<Void>mapEmpty();
         })
         .onFailure(err -> log.warn("recording {} attempts failed: {}", batch.size(), err.getMessage()))
         .map(v -> Collections.nCopies(batch.size(), null));

@@ -23,13 +23,30 @@ import java.util.UUID;
  * outcomes (with the circuit breaker's counters), and the views behind /status and attempt history.
  */
 public final class DeliveryRepository {
+  /**
+   * True for a delivery {@code d} that no earlier delivery of its ordering key holds back: one that has not ended,
+   * or failed for good and holds the key ('block', not dismissed). Unordered deliveries are never held back.
+   */
+  public static final String NOT_HELD_BACK = "(d.ordering_seq IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries e "
+      + "WHERE e.subscription_id = d.subscription_id AND e.ordering_key = d.ordering_key "
+      + "AND e.ordering_seq < d.ordering_seq AND e.status NOT IN ('succeeded', 'filtered') "
+      + "AND NOT (e.status = 'failed' AND (e.dismissed_at IS NOT NULL OR (SELECT s.ordering_on_failure "
+      + "FROM subscriptions s WHERE s.id = d.subscription_id) = 'skip'))))";
   private static final String CLAIM = "UPDATE deliveries d SET status = 'delivering', "
       + "lease_until = now() + make_interval(secs => $2), updated_at = now() "
       + "FROM messages m WHERE d.id = ANY($1) AND m.id = d.message_id AND ("
       + "d.status = 'pending' "
       + "OR (d.status = 'retrying' AND d.next_attempt_at <= now() + interval '2 seconds') "
-      + "OR (d.status = 'delivering' AND d.lease_until < now())) "
-      + "RETURNING d.id, d.subscription_id, d.attempt_count, d.event_type, d.created_at, m.payload";
+      + "OR (d.status = 'delivering' AND d.lease_until < now())) AND " + NOT_HELD_BACK + " "
+      + "RETURNING d.id, d.subscription_id, d.attempt_count, d.event_type, d.created_at, m.payload, m.trace_context, "
+      + "d.ordering_key, d.ordering_seq";
+  // For each ordered delivery that ended, the next one of its key still to deliver: the claim held it back, so its
+  // queue entry was dropped, and it is queued now.
+  private static final String NEXT_IN_KEY = "SELECT DISTINCT ON (n.subscription_id, n.ordering_key) n.id, "
+      + "n.subscription_id FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS f(subscription_id, key, seq) "
+      + "JOIN deliveries n ON n.subscription_id = f.subscription_id AND n.ordering_key = f.key "
+      + "AND n.ordering_seq > f.seq AND n.status IN ('pending', 'retrying') "
+      + "ORDER BY n.subscription_id, n.ordering_key, n.ordering_seq";
   // One statement records a whole batch: attempt rows, delivery states and the subscriptions' failure counts (a
   // success resets the count, each delivery that ends failed adds one); it answers the counts it changed.
   private static final String RECORD = "WITH a AS (INSERT INTO attempts (delivery_id, subscription_id, target_url, "
@@ -56,14 +73,25 @@ public final class DeliveryRepository {
     this.pool = pool;
   }
 
-  /** A delivery this worker now owns until its lease lapses, with the payload to send. */
+  /**
+   * A delivery this worker now owns until its lease lapses, with the payload to send and the traceparent of the
+   * request that ingested it (null when it came in while tracing was off).
+   */
   public record Claimed(UUID id, UUID subscriptionId, int attemptCount, String eventType, OffsetDateTime createdAt,
-      Buffer payload) {}
+      Buffer payload, String traceContext, String orderingKey, Long orderingSeq) {}
 
-  /** The outcome of one attempt, and the state the delivery moves to. */
+  /**
+   * The outcome of one attempt, and the state the delivery moves to; {@code ordering} is its place in its ordering
+   * key, null when it has none.
+   */
   public record AttemptRecord(UUID deliveryId, UUID subscriptionId, String targetUrl, int attemptNumber,
       OffsetDateTime startedAt, int durationMs, String outcome, Integer statusCode, String error, String responseBody,
-      String newStatus, OffsetDateTime nextAttemptAt, boolean gone) {}
+      String newStatus, OffsetDateTime nextAttemptAt, boolean gone, KeyPosition ordering) {
+    /** Whether the delivery ended with this attempt, so that the next one of its key may go. */
+    public boolean endsOrderedDelivery() {
+      return ordering != null && ("succeeded".equals(newStatus) || "failed".equals(newStatus));
+    }
+  }
 
   /** Claims the due deliveries among {@code ids}; the others are finished, owned by another worker, or not yet due. */
   public Future<List<Claimed>> claim(List<UUID> ids, Duration lease) {
@@ -73,9 +101,49 @@ public final class DeliveryRepository {
           List<Claimed> out = new ArrayList<>(rows.size());
           for (Row r : rows) {
             out.add(new Claimed(r.getUUID("id"), r.getUUID("subscription_id"), r.getInteger("attempt_count"),
-                r.getString("event_type"), r.getOffsetDateTime("created_at"), r.getBuffer("payload")));
+                r.getString("event_type"), r.getOffsetDateTime("created_at"), r.getBuffer("payload"),
+                r.getString("trace_context"), r.getString("ordering_key"), r.getLong("ordering_seq")));
           }
           return out;
+        });
+  }
+
+  /** A delivery's place in its ordering key. */
+  public record KeyPosition(UUID subscriptionId, String key, long seq) {}
+
+  /** The next delivery still to make after each of these positions, as (delivery id, subscription id) pairs. */
+  public Future<List<UUID[]>> nextInKeys(List<KeyPosition> ended) {
+    if (ended.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    Tuple args = Tuple.tuple()
+        .addArrayOfUUID(ended.stream().map(KeyPosition::subscriptionId).toArray(UUID[]::new))
+        .addArrayOfString(ended.stream().map(KeyPosition::key).toArray(String[]::new))
+        .addArrayOfLong(ended.stream().map(KeyPosition::seq).toArray(Long[]::new));
+    return pool.preparedQuery(NEXT_IN_KEY).execute(args).map(rows -> {
+      List<UUID[]> out = new ArrayList<>(rows.size());
+      rows.forEach(r -> out.add(new UUID[] {r.getUUID(0), r.getUUID(1)}));
+      return out;
+    });
+  }
+
+  /**
+   * Dismisses a delivery that failed for good, so that it no longer holds its ordering key back. Answers its
+   * position when it was dismissed just now, an empty Optional for a delivery that exists but did not fail, and
+   * null for one that does not exist.
+   */
+  public Future<java.util.Optional<KeyPosition>> dismiss(Scope scope, UUID id) {
+    return pool.preparedQuery("UPDATE deliveries SET dismissed_at = now(), updated_at = now() "
+            + "WHERE id = $2 AND status = 'failed' AND dismissed_at IS NULL AND " + SubscriptionRepository.IN_SCOPE
+            + " RETURNING subscription_id, ordering_key, ordering_seq, tenant_id")
+        .execute(Tuple.of(scope.filter(), id))
+        .compose(rows -> {
+          if (rows.size() == 1) {
+            Row r = rows.iterator().next();
+            return Future.succeededFuture(java.util.Optional.of(new KeyPosition(r.getUUID(0), r.getString(1),
+                r.getLong(2) == null ? Long.MAX_VALUE : r.getLong(2))));
+          }
+          return statusOf(scope, id).map(status -> status == null ? null : java.util.Optional.<KeyPosition>empty());
         });
   }
 
@@ -302,12 +370,13 @@ public final class DeliveryRepository {
   public Future<List<UUID>> recoverFailed(Scope scope, UUID subscriptionId, OffsetDateTime since) {
     return pool.withTransaction(tx -> tx.preparedQuery("UPDATE deliveries SET status = 'retrying', "
                 + "next_attempt_at = now(), updated_at = now() WHERE subscription_id = $2 AND status = 'failed' "
-                + "AND created_at >= $3 AND " + SubscriptionRepository.IN_SCOPE + " RETURNING id")
+                + "AND created_at >= $3 AND " + SubscriptionRepository.IN_SCOPE + " RETURNING id, tenant_id")
             .execute(Tuple.of(scope.filter(), subscriptionId, since))
             .compose(rows -> {
               List<UUID> ids = new ArrayList<>();
               rows.forEach(r -> ids.add(r.getUUID(0)));
-              return new AuditRepository().record(tx, scope, scope.home(), "subscription_recovered", subscriptionId,
+              UUID tenant = rows.size() == 0 ? scope.home() : rows.iterator().next().getUUID(1);
+              return new AuditRepository().record(tx, scope, tenant, "subscription_recovered", subscriptionId,
                   null, null,
                   new JsonObject().put("since", Times.iso(since)).put("deliveries", ids.size())).map(ids);
             }));

@@ -23,15 +23,38 @@ public final class MessageRepository {
   // One statement, so one round trip and an implicit transaction: deliveries are inserted only for the messages
   // that were (those whose idempotency key was new), by joining on what the first insert returned.
   private static final String INSERT_BATCH = "WITH m AS (INSERT INTO messages "
-      + "(id, event_type, payload, payload_sha256, idempotency_scope, idempotency_key, tenant_id) "
-      + "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[], $6::text[], $12::uuid[]) "
-      + "ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
+      + "(id, event_type, payload, payload_sha256, idempotency_scope, idempotency_key, trace_context, tenant_id) "
+      + "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[], $6::text[], $12::text[], "
+      + "$13::uuid[]) ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
       + "RETURNING id, tenant_id), "
       + "d AS (INSERT INTO deliveries (id, message_id, subscription_id, event_type, status, next_attempt_at, tenant_id) "
       + "SELECT d.id, d.message_id, d.subscription_id, d.event_type, d.status, "
       + "CASE WHEN d.status = 'pending' THEN now() END, m.tenant_id "
       + "FROM unnest($7::uuid[], $8::uuid[], $9::uuid[], $10::text[], $11::text[]) "
       + "AS d(id, message_id, subscription_id, event_type, status) JOIN m ON m.id = d.message_id) "
+      + "SELECT id FROM m";
+  // The same for a batch in which some deliveries are ordered: each takes the next number of its (subscription,
+  // key) counter. The upsert locks the counter rows in a fixed order (no deadlock between batches) until commit, so
+  // an ingest of the same key that starts later waits, and numbers follow commit order.
+  private static final String INSERT_BATCH_ORDERED = "WITH m AS (INSERT INTO messages "
+      + "(id, event_type, payload, payload_sha256, idempotency_scope, idempotency_key, trace_context, tenant_id) "
+      + "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[], $6::text[], $12::text[], "
+      + "$13::uuid[]) ON CONFLICT (idempotency_scope, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING "
+      + "RETURNING id, tenant_id), "
+      + "i AS (SELECT d.*, m.tenant_id, row_number() OVER (PARTITION BY d.subscription_id, d.okey ORDER BY d.n) AS rn, "
+      + "count(*) OVER (PARTITION BY d.subscription_id, d.okey) AS cnt "
+      + "FROM unnest($7::uuid[], $8::uuid[], $9::uuid[], $10::text[], $11::text[], $14::text[]) WITH ORDINALITY "
+      + "AS d(id, message_id, subscription_id, event_type, status, okey, n) JOIN m ON m.id = d.message_id), "
+      + "k AS (INSERT INTO ordering_keys (subscription_id, key, last_seq) "
+      + "SELECT subscription_id, okey, count(*) FROM i WHERE okey IS NOT NULL GROUP BY subscription_id, okey "
+      + "ORDER BY subscription_id, okey "
+      + "ON CONFLICT (subscription_id, key) DO UPDATE SET last_seq = ordering_keys.last_seq + EXCLUDED.last_seq "
+      + "RETURNING subscription_id, key, last_seq), "
+      + "d AS (INSERT INTO deliveries (id, message_id, subscription_id, event_type, status, next_attempt_at, "
+      + "ordering_key, ordering_seq, tenant_id) "
+      + "SELECT i.id, i.message_id, i.subscription_id, i.event_type, i.status, "
+      + "CASE WHEN i.status = 'pending' THEN now() END, i.okey, k.last_seq - i.cnt + i.rn, i.tenant_id "
+      + "FROM i LEFT JOIN k ON k.subscription_id = i.subscription_id AND k.key = i.okey) "
       + "SELECT id FROM m";
   private static final String FIND_BY_KEY = "SELECT m.id, m.payload_sha256, m.idempotency_scope, m.idempotency_key, "
       + "d.id AS delivery_id, d.subscription_id, d.status FROM messages m "
@@ -45,11 +68,15 @@ public final class MessageRepository {
     this.pool = pool;
   }
 
-  /** One message to store, with the deliveries it fans out to (all of the message's tenant). */
+  /**
+   * One message to store, with the deliveries it fans out to (all of the message's tenant) and its ingest span's
+   * traceparent (or null).
+   */
   public record NewMessage(UUID id, UUID tenantId, String eventType, Buffer payload, byte[] sha256, String scope, String key,
-      List<NewDelivery> deliveries) {}
+      List<NewDelivery> deliveries, String traceContext) {}
 
-  public record NewDelivery(UUID id, UUID subscriptionId, String status) {}
+  /** A delivery of a new message; {@code orderingKey} is null unless its subscription delivers in order. */
+  public record NewDelivery(UUID id, UUID subscriptionId, String status, String orderingKey) {}
 
   /** The message an idempotency key already names: its payload digest and its deliveries. */
   public record ExistingMessage(UUID id, byte[] sha256, List<NewDelivery> deliveries) {}
@@ -66,6 +93,7 @@ public final class MessageRepository {
     Buffer[] digests = new Buffer[n];
     String[] scopes = new String[n];
     String[] keys = new String[n];
+    String[] traceContexts = new String[n];
     UUID[] tenants = new UUID[n];
     int deliveryCount = 0;
     for (int i = 0; i < n; i++) {
@@ -76,6 +104,7 @@ public final class MessageRepository {
       digests[i] = m.sha256() == null ? null : Buffer.buffer(m.sha256());
       scopes[i] = m.key() == null ? null : m.scope();
       keys[i] = m.key();
+      traceContexts[i] = m.traceContext();
       tenants[i] = m.tenantId();
       deliveryCount += m.deliveries().size();
     }
@@ -84,6 +113,8 @@ public final class MessageRepository {
     UUID[] subscriptionIds = new UUID[deliveryCount];
     String[] deliveryTypes = new String[deliveryCount];
     String[] statuses = new String[deliveryCount];
+    String[] orderingKeys = new String[deliveryCount];
+    boolean ordered = false;
     int j = 0;
     for (NewMessage m : batch) {
       for (NewDelivery d : m.deliveries()) {
@@ -92,14 +123,19 @@ public final class MessageRepository {
         subscriptionIds[j] = d.subscriptionId();
         deliveryTypes[j] = m.eventType();
         statuses[j] = d.status();
+        orderingKeys[j] = d.orderingKey();
+        ordered |= d.orderingKey() != null;
         j++;
       }
     }
     Tuple args = Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(types).addArrayOfBuffer(payloads)
         .addArrayOfBuffer(digests).addArrayOfString(scopes).addArrayOfString(keys).addArrayOfUUID(deliveryIds)
         .addArrayOfUUID(messageIds).addArrayOfUUID(subscriptionIds).addArrayOfString(deliveryTypes)
-        .addArrayOfString(statuses).addArrayOfUUID(tenants);
-    return pool.preparedQuery(INSERT_BATCH).execute(args).compose(rows -> {
+        .addArrayOfString(statuses).addArrayOfString(traceContexts).addArrayOfUUID(tenants);
+    if (ordered) {
+      args.addArrayOfString(orderingKeys);
+    }
+    return pool.preparedQuery(ordered ? INSERT_BATCH_ORDERED : INSERT_BATCH).execute(args).compose(rows -> {
       if (rows.size() == n) {
         return Future.succeededFuture(Map.<String, ExistingMessage>of());
       }
@@ -130,7 +166,8 @@ public final class MessageRepository {
         digests.put(id, r.getBuffer("payload_sha256").getBytes());
         List<NewDelivery> list = deliveries.computeIfAbsent(id, k -> new ArrayList<>());
         if (r.getUUID("delivery_id") != null) {
-          list.add(new NewDelivery(r.getUUID("delivery_id"), r.getUUID("subscription_id"), r.getString("status")));
+          list.add(new NewDelivery(r.getUUID("delivery_id"), r.getUUID("subscription_id"), r.getString("status"),
+              null));
         }
       }
       Map<String, ExistingMessage> out = new HashMap<>();

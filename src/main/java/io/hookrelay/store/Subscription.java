@@ -26,6 +26,9 @@ public record Subscription(
     int maxInFlight,
     OffsetDateTime createdAt,
     OffsetDateTime updatedAt,
+    ClientCertificate clientCertificate,
+    String ordering,
+    String orderingOnFailure,
     UUID tenantId,
     boolean tenantActive) {
 
@@ -33,7 +36,8 @@ public record Subscription(
   /** Columns to select, with the tenant's state (a subscription of a tenant being deleted is skipped at once). */
   static final String COLUMNS = "id, target_url, secret, previous_secret, previous_secret_expires_at, "
       + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, "
-      + "rate_limit_per_s, max_in_flight, created_at, updated_at, tenant_id";
+      + "rate_limit_per_s, max_in_flight, created_at, updated_at, client_cert_pem, client_key_pem, client_cert_subject, "
+      + "client_cert_sha256, client_cert_not_after, ordering, ordering_on_failure, tenant_id";
 
   public static final String DISABLED = "disabled";
   /** Standard Webhooks symmetric signatures: HMAC-SHA256 with a shared "whsec_" secret. */
@@ -42,8 +46,27 @@ public record Subscription(
   public static final String SCHEME_V1A = "v1a";
   public static final List<String> SIGNATURE_SCHEMES = List.of(SCHEME_V1, SCHEME_V1A);
 
+  /** Deliveries in no particular order (the default). */
+  public static final String ORDERING_NONE = "none";
+  /** For one ordering key, webhook n+1 is not attempted before webhook n has ended. */
+  public static final String ORDERING_PER_KEY = "per_key";
+  public static final List<String> ORDERINGS = List.of(ORDERING_NONE, ORDERING_PER_KEY);
+  /** A delivery of an ordered key that failed for good: recorded, and the key moves on. */
+  public static final String ON_FAILURE_SKIP = "skip";
+  /** A delivery of an ordered key that failed for good holds the key until it is retried or dismissed. */
+  public static final String ON_FAILURE_BLOCK = "block";
+  public static final List<String> ON_FAILURES = List.of(ON_FAILURE_SKIP, ON_FAILURE_BLOCK);
+
   public boolean enabled() {
     return ENABLED.equals(status);
+  }
+
+  /** The ordering key a webhook gets here: none when this subscription is unordered; without a key, one stream. */
+  public String orderingKeyFor(String given) {
+    if (!ORDERING_PER_KEY.equals(ordering)) {
+      return null;
+    }
+    return given == null ? "" : given;
   }
 
   /** Whether this subscription wants an event of the given type; a filter entry may end in '*' to match a prefix. */
@@ -78,11 +101,19 @@ public record Subscription(
         row.getInteger("max_in_flight"),
         row.getOffsetDateTime("created_at"),
         row.getOffsetDateTime("updated_at"),
+        row.getString("client_cert_pem") == null ? null : new ClientCertificate(row.getString("client_cert_pem"),
+            row.getString("client_key_pem"), row.getString("client_cert_subject"),
+            row.getString("client_cert_sha256"), row.getOffsetDateTime("client_cert_not_after")),
+        row.getString("ordering"),
+        row.getString("ordering_on_failure"),
         row.getUUID("tenant_id"),
         !"deleting".equals(row.getString("tenant_status")));
   }
 
-  /** The public view: never the secret nor a private key; the v1a public key is no secret and receivers need it. */
+  /**
+   * The public view: never the secret, a private key, nor the client certificate's key; the v1a public key is no
+   * secret and receivers need it.
+   */
   public JsonObject toJson() {
     return new JsonObject()
         .put("id", id.toString())
@@ -97,7 +128,10 @@ public record Subscription(
         .put("consecutive_failures", consecutiveFailures)
         .put("rate_limit_per_s", rateLimitPerS)
         .put("max_in_flight", maxInFlight)
+        .put("ordering", ordering)
+        .put("ordering_on_failure", orderingOnFailure)
         .put("created_at", Times.iso(createdAt))
-        .put("updated_at", Times.iso(updatedAt));
+        .put("updated_at", Times.iso(updatedAt))
+        .put("client_certificate", clientCertificate == null ? null : clientCertificate.toJson());
   }
 }

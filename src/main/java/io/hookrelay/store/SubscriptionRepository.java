@@ -45,7 +45,8 @@ public final class SubscriptionRepository {
    */
   public record Patch(String targetUrl, boolean setEvents, List<String> events, boolean setDescription,
       String description, boolean setRateLimit, Integer rateLimitPerS, Integer maxInFlight, String status,
-      String secret, String signatureScheme, NewKeys newKeys) {}
+      String secret, String signatureScheme, NewKeys newKeys, boolean setClientCertificate,
+      ClientCertificate clientCertificate, String ordering, String orderingOnFailure) {}
 
   /**
    * Fresh keys of both schemes, made before the statement runs: the row's scheme, read in the same UPDATE, picks
@@ -86,8 +87,14 @@ public final class SubscriptionRepository {
    * {@code publicKey} its "whpk_".
    */
   public Future<Subscription> create(Scope scope, UUID id, String targetUrl, String signatureScheme, String secret,
-      String publicKey, List<String> events, String description, Integer rateLimitPerS, int maxInFlight) {
+      String publicKey, List<String> events, String description, Integer rateLimitPerS, int maxInFlight,
+      ClientCertificate clientCertificate, String ordering, String orderingOnFailure) {
     UUID tenant = scope.home();
+    Tuple args = Tuple.tuple().addUUID(id).addString(targetUrl).addString(signatureScheme).addString(secret)
+        .addString(publicKey).addArrayOfString(events == null ? null : events.toArray(String[]::new))
+        .addString(description).addInteger(rateLimitPerS).addInteger(maxInFlight);
+    addClientCertificate(args, clientCertificate);
+    args.addString(ordering).addString(orderingOnFailure).addUUID(tenant);
     return pool.withTransaction(tx -> tx.preparedQuery("SELECT max_subscriptions FROM tenants WHERE id = $1 "
             + "AND status = 'active' FOR UPDATE").execute(Tuple.of(tenant))
         .compose(t -> {
@@ -103,11 +110,11 @@ public final class SubscriptionRepository {
                   ? Future.failedFuture(new LimitReached(max)) : Future.succeededFuture());
         })
         .compose(v -> tx.preparedQuery("INSERT INTO subscriptions (id, target_url, signature_scheme, secret, "
-                + "public_key, event_types, description, rate_limit_per_s, max_in_flight, tenant_id) "
-                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)" + RETURNING)
-            .execute(Tuple.tuple().addUUID(id).addString(targetUrl).addString(signatureScheme).addString(secret)
-                .addString(publicKey).addArrayOfString(events == null ? null : events.toArray(String[]::new))
-                .addString(description).addInteger(rateLimitPerS).addInteger(maxInFlight).addUUID(tenant)))
+                + "public_key, event_types, description, rate_limit_per_s, max_in_flight, client_cert_pem, "
+                + "client_key_pem, client_cert_subject, client_cert_sha256, client_cert_not_after, ordering, "
+                + "ordering_on_failure, tenant_id) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)" + RETURNING)
+            .execute(args))
         .compose(rows -> audit.record(tx, scope, tenant, "subscription_created", id, null, null,
                 new JsonObject().put("target_url", targetUrl).put("signature_scheme", signatureScheme))
             .map(v -> Subscription.from(rows.iterator().next()))));
@@ -153,7 +160,9 @@ public final class SubscriptionRepository {
    */
   public Future<Subscription> update(Scope scope, UUID id, Patch p, OffsetDateTime previousSecretExpiresAt,
       String actor) {
-    // $11 the secret the user gave, $13 the scheme asked for, $14..$16 the candidate new keys, $17 disabled_reason
+    // $11 the secret the user gave, $13 the scheme asked for, $14..$16 the candidate new keys, $17 disabled_reason,
+    // $18 whether the client certificate is set (or removed), $19..$23 its columns, $24 and $25 the ordering
+    // settings, $26 the scope's tenant
     String changesKey = "($11::text IS NOT NULL OR ($13::text IS NOT NULL AND $13 <> signature_scheme))";
     String newScheme = "COALESCE($13, signature_scheme)";
     // Each column's new value, written once: the SET list and the "does anything change" test both come from it.
@@ -163,7 +172,14 @@ public final class SubscriptionRepository {
         {"description", "CASE WHEN $5 THEN $6 ELSE description END"},
         {"rate_limit_per_s", "CASE WHEN $7 THEN $8 ELSE rate_limit_per_s END"},
         {"max_in_flight", "COALESCE($9, max_in_flight)"},
-        {"status", "COALESCE($10, status)"}};
+        {"status", "COALESCE($10, status)"},
+        {"client_cert_pem", "CASE WHEN $18 THEN $19 ELSE client_cert_pem END"},
+        {"client_key_pem", "CASE WHEN $18 THEN $20 ELSE client_key_pem END"},
+        {"client_cert_subject", "CASE WHEN $18 THEN $21 ELSE client_cert_subject END"},
+        {"client_cert_sha256", "CASE WHEN $18 THEN $22 ELSE client_cert_sha256 END"},
+        {"client_cert_not_after", "CASE WHEN $18 THEN $23 ELSE client_cert_not_after END"},
+        {"ordering", "COALESCE($24, ordering)"},
+        {"ordering_on_failure", "COALESCE($25, ordering_on_failure)"}};
     StringBuilder set = new StringBuilder();
     StringBuilder changes = new StringBuilder(changesKey);
     for (String[] c : columns) {
@@ -180,7 +196,7 @@ public final class SubscriptionRepository {
         + "public_key = CASE WHEN NOT " + changesKey + " THEN public_key WHEN " + newScheme + " = 'v1a' THEN $16 END, "
         + "signature_scheme = " + newScheme + ", "
         + "updated_at = now() WHERE id = $1 AND NOT ($11::text IS NOT NULL AND " + newScheme + " = 'v1a') "
-        + "AND (" + changes + ") AND " + inScope(18) + RETURNING;
+        + "AND (" + changes + ") AND " + inScope(26) + RETURNING;
     NewKeys keys = p.newKeys() != null ? p.newKeys() : new NewKeys(null, null, null);
     Tuple args = Tuple.tuple().addUUID(id).addString(p.targetUrl()).addBoolean(p.setEvents())
         .addArrayOfString(p.events() == null ? null : p.events().toArray(String[]::new))
@@ -188,7 +204,9 @@ public final class SubscriptionRepository {
         .addInteger(p.rateLimitPerS()).addInteger(p.maxInFlight()).addString(p.status()).addString(p.secret())
         .addOffsetDateTime(previousSecretExpiresAt).addString(p.signatureScheme())
         .addString(keys.v1Secret()).addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey())
-        .addString(disabledReason(actor)).addUUID(scope.filter());
+        .addString(disabledReason(actor)).addBoolean(p.setClientCertificate());
+    addClientCertificate(args, p.clientCertificate());
+    args.addString(p.ordering()).addString(p.orderingOnFailure()).addUUID(scope.filter());
     return pool.withTransaction(tx -> tx.preparedQuery(sql).execute(args).compose(rows -> {
       Subscription updated = one(rows);
       if (updated == null) {
@@ -205,13 +223,25 @@ public final class SubscriptionRepository {
       if (p.setRateLimit()) details.put("rate_limit_per_s", p.rateLimitPerS());
       if (p.maxInFlight() != null) details.put("max_in_flight", p.maxInFlight());
       if (p.status() != null) details.put("status", p.status());
+      if (p.ordering() != null) details.put("ordering", p.ordering());
+      if (p.orderingOnFailure() != null) details.put("ordering_on_failure", p.orderingOnFailure());
       if (p.signatureScheme() != null) details.put("signature_scheme", updated.signatureScheme());
+      if (p.setClientCertificate()) {
+        details.put("client_certificate", p.clientCertificate() == null ? null : p.clientCertificate().fingerprint());
+      }
       if (updated.secret().equals(keys.v1Secret()) || updated.secret().equals(keys.v1aPrivateKey())) {
         details.put("secret_rotated", true);
       }
       return audit.record(tx, scope, updated.tenantId(), "subscription_updated", id, null, null, details)
           .map(updated);
     }));
+  }
+
+  /** The five client certificate columns, in table order; all null when there is none. */
+  private static void addClientCertificate(Tuple args, ClientCertificate c) {
+    args.addString(c == null ? null : c.certPem()).addString(c == null ? null : c.keyPem())
+        .addString(c == null ? null : c.subject()).addString(c == null ? null : c.fingerprint())
+        .addOffsetDateTime(c == null ? null : c.notAfter());
   }
 
   private static String disabledReason(String actor) {

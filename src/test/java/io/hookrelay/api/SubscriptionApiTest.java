@@ -126,7 +126,7 @@ class SubscriptionApiTest {
         "http://[::1]/hook", "http://[fe80::1]/hook", "http://2130706433/hook", "http://0.0.0.0/hook")) {
       TestNode.Response r = strict.post("/subscriptions", new JsonObject().put("target_url", url));
       assertThat(r.status()).as(url + " → " + r).isEqualTo(422);
-      assertThat(r.json().getString("detail")).contains("HOOKRELAY_ALLOW_PRIVATE_TARGETS");
+      assertThat(r.json().getString("detail")).contains("HOOKRELAY_ALLOWED_TARGET_SUBNETS");
     }
   }
 

@@ -121,6 +121,44 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aBadAllowedSubnetNamesTheVariableAndTheFormat() {
+    assertRefused("HOOKRELAY_ALLOWED_TARGET_SUBNETS", "10.0.0.0/8,not-a-range", "IPv4 or IPv6 ranges");
+    assertRefused("HOOKRELAY_ALLOWED_TARGET_SUBNETS", "10.0.0.0/33", "IPv4 or IPv6 ranges");
+    assertRefused("HOOKRELAY_ALLOWED_TARGET_SUBNETS", "fd00::/129", "IPv4 or IPv6 ranges");
+  }
+
+  @Test
+  void allowedSubnetsAreReadIntoRanges() {
+    HookrelayConfig config = ConfigLoader.load(Map.of("HOOKRELAY_ALLOWED_TARGET_SUBNETS", " 10.1.0.0/16, fd00::/8 ,"));
+    assertThat(config.allowedTargetSubnets()).extracting(Object::toString).containsExactly("10.1.0.0/16", "fd00:0:0:0:0:0:0:0/8");
+    assertThat(ConfigLoader.load(Map.of()).allowedTargetSubnets()).isEmpty();
+  }
+
+  @Test
+  void aDeliveryProxyThatIsNotHttpHostPortNamesTheVariable() {
+    assertRefused("HOOKRELAY_DELIVERY_PROXY", "socks5://127.0.0.1:1080", "http://host:port");
+    assertRefused("HOOKRELAY_DELIVERY_PROXY", "http://proxy.example", "http://host:port");
+  }
+
+  @Test
+  void aDeliveryProxyCarriesItsCredentials() {
+    var proxy = ConfigLoader.load(Map.of("HOOKRELAY_DELIVERY_PROXY", "http://relay:p%40ss@proxy.example:3128"))
+        .deliveryProxy();
+    assertThat(proxy.getHost()).isEqualTo("proxy.example");
+    assertThat(proxy.getPort()).isEqualTo(3128);
+    assertThat(proxy.getUsername()).isEqualTo("relay");
+    assertThat(proxy.getPassword()).isEqualTo("p@ss");
+  }
+
+  @Test
+  void aMissingOrEmptyCaFileNamesTheVariable() throws Exception {
+    assertRefused("HOOKRELAY_DELIVERY_CA_FILE", "/nonexistent/ca.pem", "cannot read");
+    java.nio.file.Path empty = java.nio.file.Files.createTempFile("ca", ".pem");
+    assertRefused("HOOKRELAY_DELIVERY_CA_FILE", empty.toString(), "no PEM certificate");
+    assertRefused("HOOKRELAY_DELIVERY_HOSTS_FILE", "/nonexistent/hosts", "cannot read");
+  }
+
+  @Test
   void everyMessageIsOneLine() {
     for (Map<String, String> bad : List.of(Map.of("HOOKRELAY_HTTP_PORT", "x"),
         Map.of("HOOKRELAY_DELIVERY_TIMEOUT", "x"), Map.of("HOOKRELAY_ROLES", "x"))) {

@@ -162,7 +162,7 @@ class TargetClientTest {
   }
 
   private static Claimed claimed(String payload, String eventType, int attemptCount) {
-    return new Claimed(UUID.randomUUID(), UUID.randomUUID(), attemptCount, eventType, STARTED,
+    return Fixtures.claimed(UUID.randomUUID(), UUID.randomUUID(), attemptCount, eventType, STARTED,
         Buffer.buffer(payload.getBytes(StandardCharsets.UTF_8)));
   }
 

@@ -88,4 +88,54 @@ class TargetGuardTest {
     assertThat(TargetGuard.isPrivate(InetAddress.getByName("100.64.0.1"))).isTrue();
     assertThat(TargetGuard.isPrivate(InetAddress.getByName("1.1.1.1"))).isFalse();
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"http://127.0.0.1:8080/", "http://10.2.3.4/", "http://[fd00::5]/", "http://[::ffff:10.9.9.9]/"})
+  void privateAddressesInAnAllowedSubnetAreAccepted(String url) {
+    var allowed = java.util.List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("10.0.0.0/8"), Cidr.parse("fd00::/8"));
+    assertThat(TargetGuard.problemWithUrl(url, false, allowed)).as(url).isNull();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"http://192.168.1.1/", "http://169.254.169.254/", "http://[fe80::1]/", "http://11.0.0.1.nip/x"})
+  void anAllowedSubnetLetsThroughOnlyItsOwnRange(String url) throws Exception {
+    var allowed = java.util.List.of(Cidr.parse("10.0.0.0/8"));
+    String host = java.net.URI.create(url).getHost();
+    InetAddress literal = TargetGuard.literalAddress(host.replace("[", "").replace("]", ""));
+    if (literal != null) {
+      assertThat(TargetGuard.problemWithUrl(url, false, allowed)).as(url).isNotNull();
+      assertThat(TargetGuard.isRefused(literal, allowed)).isTrue();
+    }
+  }
+
+  @Test
+  void publicAddressesAreNeverRefusedAndPrivateOnesOnlyOutsideTheAllowedSubnets() throws Exception {
+    var allowed = java.util.List.of(Cidr.parse("10.1.0.0/16"));
+    assertThat(TargetGuard.isRefused(InetAddress.getByName("8.8.8.8"), allowed)).isFalse();
+    assertThat(TargetGuard.isRefused(InetAddress.getByName("10.1.200.3"), allowed)).isFalse();
+    assertThat(TargetGuard.isRefused(InetAddress.getByName("10.2.0.1"), allowed)).isTrue();
+    assertThat(TargetGuard.isRefused(InetAddress.getByName("10.2.0.1"), java.util.List.of())).isTrue();
+  }
+
+  @Test
+  void aCidrMatchesByItsPrefixBitsAndFamily() throws Exception {
+    Cidr v4 = Cidr.parse("192.168.16.0/20");
+    assertThat(v4.contains(InetAddress.getByName("192.168.31.255"))).isTrue();
+    assertThat(v4.contains(InetAddress.getByName("192.168.32.0"))).isFalse();
+    assertThat(v4.contains(InetAddress.getByName("::ffff:192.168.20.1"))).isTrue();
+    assertThat(v4.contains(InetAddress.getByName("fd00::1"))).isFalse();
+    assertThat(Cidr.parse("10.1.2.3/8").toString()).isEqualTo("10.0.0.0/8");
+    assertThat(Cidr.parse("192.0.2.7").contains(InetAddress.getByName("192.0.2.7"))).isTrue();
+    assertThat(Cidr.parse("192.0.2.7").contains(InetAddress.getByName("192.0.2.8"))).isFalse();
+    assertThat(Cidr.parse("0.0.0.0/0").contains(InetAddress.getByName("203.0.113.9"))).isTrue();
+    assertThat(Cidr.parse("2001:db8::/32").contains(InetAddress.getByName("2001:db8:ffff::1"))).isTrue();
+    assertThat(Cidr.parse("2001:db8::/32").contains(InetAddress.getByName("2001:db9::1"))).isFalse();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "example.com/8", "10.0.0.0/", "10.0.0.0/x", "10.0.0.0/33", "::/129", "10.0.0/8"})
+  void aCidrThatIsNotOneIsRefused(String text) {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Cidr.parse(text))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

@@ -81,7 +81,7 @@ class AttemptRecorderTest {
     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
     long due = System.currentTimeMillis() + 60_000;
     AttemptRecord failed = new AttemptRecord(id, UUID.fromString(subscriptionId), "http://127.0.0.1:9/hook", 1, now,
-        12, "Failed Attempt", 500, "HTTP 500", "oops", "retrying", now.plusSeconds(60), false);
+        12, "Failed Attempt", 500, "HTTP 500", "oops", "retrying", now.plusSeconds(60), false, null);
     onContext(() -> recorder.record(failed, due));
 
     assertThat(status(id)).isEqualTo("retrying");

@@ -72,7 +72,8 @@ class TenantIsolationTest {
         ROUTES.put(r.substring(0, space) + " " + prefix + r.substring(space + 1), Kind.TENANT_SCOPED);
       }
     }
-    for (String r : List.of("POST /ingest/{id}", "GET /status/{id}", "POST /status/{id}/retry", "GET /stats/stream")) {
+    for (String r : List.of("POST /ingest/{id}", "GET /status/{id}", "POST /status/{id}/retry",
+        "POST /status/{id}/dismiss", "GET /stats/stream")) {
       ROUTES.put(r, Kind.TENANT_SCOPED);
     }
   }
