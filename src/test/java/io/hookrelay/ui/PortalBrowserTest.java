@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hookrelay.testing.Chromium;
 import io.hookrelay.testing.TestNode;
 import io.hookrelay.testing.TestReceiver;
+import com.sun.net.httpserver.HttpServer;
 import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +31,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * subscription and a delivered webhook, and a portal link for A is opened. From the page, A's customer adds an
  * endpoint pointing at a real receiver, sends it a test event, sees the attempt's status code and retries it; B's
  * endpoint and webhook are neither listed nor found when their ids are typed in; a spent or expired link shows the
- * error. Leaves target/screenshots/portal.png behind.
+ * error; the page works framed by another site that frame-ancestors allows. Leaves target/screenshots/portal.png
+ * behind.
  */
 class PortalBrowserTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
@@ -46,7 +51,8 @@ class PortalBrowserTest {
   @BeforeAll
   static void start() throws Exception {
     Chromium.assumeInstalled();
-    node = TestNode.start();
+    // The platform's own pages (another site: localhost, not 127.0.0.1) may frame the portal.
+    node = TestNode.start(Map.of("HOOKRELAY_PORTAL_FRAME_ANCESTORS", "http://localhost:*"));
     receiver = TestReceiver.answering(200);
     tenantA = node.post("/tenants", new JsonObject().put("uid", "portal-a").put("name", "Alpha Shop")
         .put("metadata", new JsonObject().put("portal_name", "Alpha's platform").put("portal_color", "#0f766e")))
@@ -297,5 +303,34 @@ class PortalBrowserTest {
     assertThat(text("brand-name")).isEqualTo("<img src=x onerror=alert(1)>");
     assertThat(browser.findElements(By.cssSelector("#brand img"))).isEmpty();
     assertThat(browser.findElement(By.id("brand")).getCssValue("background-color")).isEqualTo("rgba(15, 118, 110, 1)");
+  }
+
+  @Test
+  void thePortalWorksInsideThePlatformsIframe() throws Exception {
+    String link = portalLink().replace("/portal#", "/portal" + BRANDING + "#");
+    byte[] page = ("<!doctype html><title>Acme Payments</title><h1>Acme Payments: your webhooks</h1>"
+        + "<iframe id=\"portal\" width=\"1200\" height=\"900\" src=\"" + link.replace("&", "&amp;") + "\"></iframe>")
+        .getBytes(StandardCharsets.UTF_8);
+    HttpServer platform = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    platform.createContext("/", exchange -> {
+      exchange.getResponseHeaders().add("content-type", "text/html; charset=utf-8");
+      exchange.sendResponseHeaders(200, page.length);
+      exchange.getResponseBody().write(page);
+      exchange.close();
+    });
+    platform.start();
+    try {
+      browser.get("about:blank");
+      browser.get("http://localhost:" + platform.getAddress().getPort() + "/");
+      wait.until(ExpectedConditions.frameToBeAvailableAndSwitchToIt(By.id("portal")));
+      wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("app")));
+      assertThat(text("brand-name")).isEqualTo("Acme Payments");
+      assertThat(text("tenant-name")).isEqualTo("Alpha Shop");
+      wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#subs-body tr")));
+      assertThat(((JavascriptExecutor) browser).executeScript("return location.hash")).isEqualTo("");
+    } finally {
+      browser.switchTo().defaultContent();
+      platform.stop(0);
+    }
   }
 }
