@@ -365,7 +365,7 @@
       both[1].forEach(function (a) {
         body.appendChild(el('tr', { class: 'attempt' },
           el('td', { text: when(a.timestamp) }),
-          el('td', {}, el('a', { href: '#webhook=' + a.webhook_id }, el('code', { text: a.webhook_id.slice(0, 8) }))),
+          el('td', {}, el('a', { href: '#webhook=' + a.webhook_id }, el('code', { title: a.webhook_id, text: '…' + a.webhook_id.slice(-12) }))),
           hookrelayDom.outcome(a),
           hookrelayDom.code(a),
           el('td', { text: String(a.duration_ms) }),
@@ -470,7 +470,7 @@
         body.appendChild(el('tr', { class: 'clickable', 'data-id': d.webhook_id, title: 'Show attempts',
             onclick: function () { location.hash = 'webhook=' + d.webhook_id; } },
           el('td', { text: when(d.created_at) }),
-          el('td', {}, el('code', { text: d.webhook_id.slice(0, 8) })),
+          el('td', {}, el('code', { title: d.webhook_id, text: '…' + d.webhook_id.slice(-12) })),
           el('td', { text: d.event_type || '–' }),
           el('td', {}, el('span', { class: 'badge ' + d.status, text: d.status })),
           el('td', { text: String(d.total_attempts) }),
