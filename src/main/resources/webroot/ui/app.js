@@ -224,7 +224,8 @@
         var enabled = s.status === 'enabled';
         body.appendChild(el('tr', { 'data-id': s.id },
           el('td', {}, el('div', { text: s.target_url }), el('code', { class: 'muted', text: s.id }),
-            s.description ? el('div', { class: 'muted', text: s.description }) : null),
+            s.description ? el('div', { class: 'muted', text: s.description }) : null,
+            policyLine(s) ? el('div', { class: 'muted policy-line', text: policyLine(s) }) : null),
           el('td', { text: s.events ? s.events.join(', ') : 'all' }),
           el('td', {}, el('span', { class: 'badge ' + s.status, text: s.status }),
             s.disabled_reason ? el('div', { class: 'muted', text: s.disabled_reason }) : null),
@@ -239,6 +240,34 @@
               onclick: function () { remove(s); } }))));
       });
     }).catch(function (e) { if (e.message !== 'unauthorized') { say('Loading subscriptions failed: ' + e.message); } });
+  }
+
+  /** The subscription's own delivery policy in one line; header values come masked from the API. */
+  function policyLine(s) {
+    var parts = [];
+    if (s.retry_schedule) { parts.push('retries ' + s.retry_schedule.join(', ')); }
+    if (s.max_attempts) { parts.push(s.max_attempts + ' attempts'); }
+    if (s.timeout) { parts.push('timeout ' + s.timeout); }
+    var names = Object.keys(s.headers || {});
+    if (names.length) {
+      parts.push('headers ' + names.map(function (n) { return n + ': ' + s.headers[n]; }).join(', '));
+    }
+    return parts.join(' · ');
+  }
+
+  /** "Name: value" lines; on edit, "Name:" alone removes that header (null). */
+  function headerLines(text, editing) {
+    var out = {};
+    var any = false;
+    text.split('\n').forEach(function (line) {
+      if (!line.trim()) { return; }
+      var at = line.indexOf(':');
+      var name = (at < 0 ? line : line.slice(0, at)).trim();
+      var value = at < 0 ? '' : line.slice(at + 1).trim();
+      out[name] = value === '' && editing ? null : value;
+      any = true;
+    });
+    return any ? out : undefined;
   }
 
   function showSecret(id, secret) {
@@ -257,12 +286,20 @@
     var body = { target_url: $('sub-url').value.trim(), events: events, description: $('sub-description').value || null };
     var rate = $('sub-rate').value;
     body.rate_limit_per_s = rate ? Number(rate) : null;
+    var retry = $('sub-retry').value.split(',').map(function (x) { return x.trim(); }).filter(Boolean);
+    body.retry_schedule = retry.length ? retry : null;
+    var attempts = $('sub-attempts').value;
+    body.max_attempts = attempts ? Number(attempts) : null;
+    body.timeout = $('sub-timeout').value.trim() || null;
+    var headers = headerLines($('sub-headers').value, !!editing);
+    if (headers) { body.headers = headers; }
     return body;
   }
 
   function resetForm() {
     editing = null;
     $('sub-form').reset();
+    $('sub-headers').placeholder = $('sub-headers').getAttribute('data-placeholder') || $('sub-headers').placeholder;
     $('sub-save').textContent = 'Create';
     $('sub-cancel').hidden = true;
   }
@@ -273,6 +310,17 @@
     $('sub-events').value = s.events ? s.events.join(', ') : '';
     $('sub-description').value = s.description || '';
     $('sub-rate').value = s.rate_limit_per_s || '';
+    $('sub-retry').value = s.retry_schedule ? s.retry_schedule.join(', ') : '';
+    $('sub-attempts').value = s.max_attempts || '';
+    $('sub-timeout').value = s.timeout || '';
+    // Values are never shown whole: the box starts empty and only names written in it change.
+    $('sub-headers').value = '';
+    if (!$('sub-headers').getAttribute('data-placeholder')) {
+      $('sub-headers').setAttribute('data-placeholder', $('sub-headers').placeholder);
+    }
+    var names = Object.keys(s.headers || {});
+    $('sub-headers').placeholder = names.length ? 'set now: ' + names.join(', ') + ' — write "Name: value" to add or replace, "Name:" to remove'
+      : 'headers, one \'Name: value\' a line';
     $('sub-save').textContent = 'Save';
     $('sub-cancel').hidden = false;
     $('sub-url').focus();

@@ -2,6 +2,7 @@ package io.hookrelay.api;
 
 import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.delivery.SubscriptionCache;
+import io.hookrelay.ingest.EventTypeCatalogue;
 import io.hookrelay.delivery.TargetResolver;
 import io.hookrelay.ingest.IngestBatcher;
 import io.hookrelay.ingest.IngestOutcome;
@@ -9,6 +10,7 @@ import io.hookrelay.metrics.Metrics;
 import io.hookrelay.queue.DeliveryQueue;
 import io.hookrelay.store.Database;
 import io.hookrelay.store.DeliveryRepository;
+import io.hookrelay.store.EventTypeRepository;
 import io.hookrelay.store.MessageRepository;
 import io.hookrelay.store.SubscriptionRepository;
 import io.hookrelay.tenant.TenantCache;
@@ -33,8 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API of a node: subscriptions, ingest, status, health. Several instances share the port (one per event
- * loop); each has its own ingest batcher and subscription cache.
+ * The HTTP API of a node: subscriptions, event types, ingest, status, health. Several instances share the port (one per event
+ * loop); each has its own ingest batcher, subscription cache and event-type catalogue.
  */
 public final class HttpApiVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(HttpApiVerticle.class);
@@ -49,6 +51,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private DeliveryQueue queue;
   private SubscriptionCache cache;
   private TenantCache tenantCache;
+  private EventTypeCatalogue catalogue;
   private TargetResolver resolver;
   private HttpServer server;
   private volatile long backlog;
@@ -78,11 +81,13 @@ public final class HttpApiVerticle extends VerticleBase {
     cache = new SubscriptionCache(vertx, subscriptions);
     tenantCache = new TenantCache(vertx, new TenantRepository(pool));
     TokenRepository tokens = new TokenRepository(pool);
+    EventTypeRepository eventTypes = new EventTypeRepository(pool);
+    catalogue = new EventTypeCatalogue(vertx, eventTypes);
     IngestBatcher batcher = new IngestBatcher(vertx, new MessageRepository(pool), config.ingestBatchSize(),
         config.ingestBatchDelay().toMillis(), this::enqueue);
 
     StatsRoutes stats = new StatsRoutes(vertx, metrics, deliveries, subscriptions, queue);
-    UiRoutes ui = new UiRoutes();
+    UiRoutes ui = new UiRoutes(eventTypes);
     router = Router.router(vertx);
     IngestRoutes.countResults(router, metrics);
     IngestRoutes.traceRequests(router, tracing);
@@ -100,13 +105,14 @@ public final class HttpApiVerticle extends VerticleBase {
         config.publicUrl()).mount(router);
     resolver = new TargetResolver(vertx, config);
     SubscriptionRoutes subscriptionRoutes = new SubscriptionRoutes(vertx, config, subscriptions, deliveries, queue,
-        resolver);
+        resolver, catalogue);
     subscriptionRoutes.mount(router, "");
     subscriptionRoutes.mount(router, scoped);
-    IngestRoutes ingest = new IngestRoutes(cache, tenantCache, batcher, () -> backlog, config.backlogLimit(),
-        config.httpInstances(), tracing);
+    IngestRoutes ingest = new IngestRoutes(vertx, cache, tenantCache, catalogue, config.requireKnownEventTypes(), batcher,
+        () -> backlog, config.backlogLimit(), config.httpInstances(), tracing);
     ingest.mount(router);
     ingest.mountScoped(router, scoped);
+    new EventTypeRoutes(vertx, eventTypes, config.maxBodyBytes()).mount(router);
     StatusRoutes status = new StatusRoutes(deliveries, queue, pool);
     status.mount(router);
     status.mountAudit(router, "");
@@ -130,7 +136,7 @@ public final class HttpApiVerticle extends VerticleBase {
         .setMaxHeaderSize(Errors.MAX_HEADER_BYTES)
         .setCompressionSupported(false)
         .setTcpNoDelay(true));
-    return Future.all(cache.ready(), tenantCache.ready(),
+    return Future.all(cache.ready(), tenantCache.ready(), catalogue.ready(),
         server.requestHandler(router).invalidRequestHandler(Errors::invalidRequest).listen());
   }
 
@@ -156,6 +162,7 @@ public final class HttpApiVerticle extends VerticleBase {
           return cache.close();
         })
         .eventually(() -> tenantCache.close())
+        .eventually(() -> catalogue.close())
         .eventually(() -> {
           redis.close();
           return pool.close();

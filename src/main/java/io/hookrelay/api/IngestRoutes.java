@@ -2,10 +2,12 @@ package io.hookrelay.api;
 
 import io.hookrelay.delivery.RateLimiter;
 import io.hookrelay.delivery.SubscriptionCache;
+import io.hookrelay.ingest.EventTypeCatalogue;
 import io.hookrelay.ingest.IngestBatcher;
 import io.hookrelay.ingest.IngestCommand;
 import io.hookrelay.ingest.IngestOutcome;
 import io.hookrelay.ingest.JsonLimits;
+import io.hookrelay.ingest.PayloadSchemas;
 import io.hookrelay.metrics.Metrics;
 import io.hookrelay.store.EventFilter;
 import io.hookrelay.store.Subscription;
@@ -16,7 +18,9 @@ import io.hookrelay.tenant.TenantCache;
 import io.vertx.core.Future;
 import io.hookrelay.tracing.Tracing;
 import io.opentelemetry.api.trace.Span;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -32,8 +36,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Ingest: {@code POST /ingest/{subscription_id}} (the seed API: one subscription) and {@code POST /events} (fan-out
- * to every subscription whose filter matches). Answers 202 only once PostgreSQL has committed the webhook.
+ * Ingest: {@code POST /ingest/{subscription_id}} (the seed API: one subscription), {@code POST /events} (fan-out
+ * to every subscription whose filter matches) and {@code POST /subscriptions/{id}/send-example} (an event type's
+ * example to one subscription). A payload whose type has a schema must meet it. Answers 202 only once PostgreSQL has
+ * committed the webhook.
  */
 final class IngestRoutes {
   private static final Logger log = LoggerFactory.getLogger(IngestRoutes.class);
@@ -42,8 +48,17 @@ final class IngestRoutes {
   private static final String EVENTS_SCOPE = "events";
   private static final String SPAN = "hookrelay.ingest.span";
 
+  /**
+   * Payloads up to this size are checked against their schema on the event loop (tens of microseconds, see
+   * BENCHMARKS.md); larger ones, up to the 1 MiB body limit, on the worker pool.
+   */
+  static final int INLINE_SCHEMA_CHECK_BYTES = 64 * 1024;
+
+  private final Vertx vertx;
   private final SubscriptionCache subscriptions;
   private final TenantCache tenants;
+  private final EventTypeCatalogue catalogue;
+  private final boolean requireKnownTypes;
   private final IngestBatcher batcher;
   private final LongSupplier backlog;
   private final long backlogLimit;
@@ -52,8 +67,12 @@ final class IngestRoutes {
   /** Each tenant's ingest_rate_per_s on this instance: a token bucket of rate / instances (per node, in all). */
   private final Map<UUID, RateLimiter> rates = new HashMap<>();
 
-  IngestRoutes(SubscriptionCache subscriptions, TenantCache tenants, IngestBatcher batcher, LongSupplier backlog,
-      long backlogLimit, int instances, Tracing tracing) {
+  IngestRoutes(Vertx vertx, SubscriptionCache subscriptions, TenantCache tenants, EventTypeCatalogue catalogue,
+      boolean requireKnownTypes, IngestBatcher batcher, LongSupplier backlog, long backlogLimit, int instances,
+      Tracing tracing) {
+    this.vertx = vertx;
+    this.catalogue = catalogue;
+    this.requireKnownTypes = requireKnownTypes;
     this.subscriptions = subscriptions;
     this.tenants = tenants;
     this.batcher = batcher;
@@ -115,11 +134,13 @@ final class IngestRoutes {
   void mount(Router router) {
     router.post("/ingest/:id").handler(this::ingest);
     router.post("/events").handler(this::events);
+    router.post("/subscriptions/:id/send-example").handler(this::sendExample);
   }
 
-  /** One tenant's /events. */
+  /** One tenant's /events and send-example. */
   void mountScoped(Router router, String prefix) {
     router.post(prefix + "/events").handler(this::events);
+    router.post(prefix + "/subscriptions/:id/send-example").handler(this::sendExample);
   }
 
   private void ingest(RoutingContext ctx) {
@@ -133,15 +154,16 @@ final class IngestRoutes {
     String key = header(ctx, "idempotency-key");
     String orderingKey = orderingKey(header(ctx, "x-ordering-key"), "X-Ordering-Key");
     Principal principal = Access.principal(ctx);
-    subscriptions.get(id).compose(s -> s == null || !s.tenantActive() || !principal.reaches(s.tenantId())
-        ? Future.succeededFuture((Subscription) null)
-        : tenants.get(s.tenantId()).map(t -> {
-          if (t == null) {
-            return null;
-          }
-          checkRate(ctx, t);
-          return s;
-        })).onComplete(ar -> {
+    checkedType(eventType, "X-Event-Type", payload).compose(v -> subscriptions.get(id))
+        .compose(s -> s == null || !s.tenantActive() || !principal.reaches(s.tenantId())
+            ? Future.succeededFuture((Subscription) null)
+            : tenants.get(s.tenantId()).map(t -> {
+              if (t == null) {
+                return null;
+              }
+              checkRate(ctx, t);
+              return s;
+            })).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause() instanceof ApiError ? ar.cause() : ApiError.databaseUnavailable());
         return;
@@ -223,7 +245,7 @@ final class IngestRoutes {
       tenant = tenants.find(named != null ? (String) named : Access.scope(ctx).home().toString())
           .map(t -> t != null && principal.reaches(t.id()) ? t : null);
     }
-    tenant.compose(t -> {
+    tenant.compose(t -> checkedType(eventType, "event_type", bytes).map(t)).compose(t -> {
       if (t == null) {
         return Future.failedFuture(ApiError.notFound("no tenant '" + (named != null ? named : "default") + "'"));
       }
@@ -281,6 +303,93 @@ final class IngestRoutes {
     ctx.response().putHeader("retry-after", Long.toString(Math.max(1, (waitMs + 999) / 1000)));
     throw new ApiError(429, "rate_limited", "ingest_rate_per_s: the tenant's limit of " + t.ingestRatePerS()
         + " events per second is reached; retry after the Retry-After seconds");
+  }
+
+  /**
+   * Delivers the event type's example to one subscription as a webhook like any other (stored, signed, retried,
+   * recorded), whatever its filter says: the caller asked for this one. A disabled subscription holds it.
+   */
+  private void sendExample(RoutingContext ctx) {
+    UUID id = Json.pathId(ctx, "id", "subscription");
+    String eventType = ctx.queryParams().get("event_type");
+    if (eventType == null || eventType.isEmpty()) {
+      throw ApiError.badRequest("invalid_parameter", "event_type is required: the name of a type in /event-types");
+    }
+    if (eventType.length() > MAX_HEADER_VALUE) {
+      throw ApiError.badRequest("invalid_parameter", "event_type must be at most " + MAX_HEADER_VALUE + " characters");
+    }
+    checkBacklog(ctx);
+    Scope scope = Access.scope(ctx);
+    Principal principal = Access.principal(ctx);
+    Future.all(subscriptions.get(id), catalogue.get(eventType)).onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.fail(ApiError.databaseUnavailable());
+        return;
+      }
+      Subscription found = ar.result().resultAt(0);
+      // Another tenant's subscription (or one outside the path's tenant) is not found, as a missing one.
+      Subscription s = found == null || !found.tenantActive() || !principal.reaches(found.tenantId())
+          || (!scope.everyTenant() && !scope.filter().equals(found.tenantId())) ? null : found;
+      EventTypeCatalogue.Known known = ar.result().resultAt(1);
+      if (s == null) {
+        ctx.fail(ApiError.notFound("no subscription with id " + id));
+        return;
+      }
+      if (known == null) {
+        ctx.fail(ApiError.notFound("no event type named '" + eventType + "' in /event-types"));
+        return;
+      }
+      if (!known.type().hasExample()) {
+        ctx.fail(ApiError.unprocessable("event_type '" + eventType + "' has no example: set one with "
+            + "PATCH /event-types/" + eventType));
+        return;
+      }
+      Buffer payload = io.vertx.core.json.Json.encodeToBuffer(known.type().example());
+      String status = s.enabled() ? "pending" : "held";
+      batcher.submit(new IngestCommand(s.tenantId(), principal.actor(), eventType, payload, id.toString(), null,
+          List.of(new IngestCommand.Target(id, status, s.orderingKeyFor(null))), null)).onComplete(result -> {
+            if (result.failed()) {
+              fail(ctx, result.cause());
+              return;
+            }
+            IngestOutcome.Delivery d = result.result().deliveries().get(0);
+            JsonObject body = new JsonObject().put("webhook_id", d.webhookId().toString()).put("event_type", eventType);
+            if (!"pending".equals(d.status())) {
+              body.put("status", d.status());
+            }
+            Json.send(ctx, 202, body);
+          });
+    });
+  }
+
+  /**
+   * Refuses, with a 422, a payload that its type's schema rejects (naming the JSON pointer and the rule of the first
+   * violation), and a type the catalogue lacks when every type must be known. A type with no schema takes any JSON.
+   */
+  private Future<Void> checkedType(String eventType, String field, Buffer payload) {
+    if (eventType == null) {
+      return Future.succeededFuture();
+    }
+    return catalogue.get(eventType).compose(known -> {
+      if (known == null) {
+        return requireKnownTypes
+            ? Future.failedFuture(ApiError.unprocessable(field + " '" + eventType + "' is not in the event-type "
+                + "catalogue (/event-types), and this node requires known types (HOOKRELAY_REQUIRE_KNOWN_EVENT_TYPES)"))
+            : Future.succeededFuture();
+      }
+      com.networknt.schema.Schema schema = known.schema();
+      if (schema == null) {
+        return Future.succeededFuture();
+      }
+      String json = payload.toString(java.nio.charset.StandardCharsets.UTF_8);
+      Future<PayloadSchemas.Violation> checked = payload.length() <= INLINE_SCHEMA_CHECK_BYTES
+          ? Future.succeededFuture(PayloadSchemas.firstViolation(schema, json))
+          : vertx.executeBlocking(() -> PayloadSchemas.firstViolation(schema, json), false);
+      return checked.compose(v -> v == null
+          ? Future.succeededFuture()
+          : Future.failedFuture(new ApiError(422, "schema_violation", "the payload does not meet the schema of "
+              + "event type '" + eventType + "': " + v.describe())));
+    });
   }
 
   /** An ordering key as given, checked: at most 256 characters, none of them a control character. */

@@ -62,6 +62,34 @@ final class Json {
         "the JSON nests objects and arrays deeper than " + io.hookrelay.ingest.JsonLimits.MAX_DEPTH + " levels");
   }
 
+  /**
+   * Refuses, in one 422 naming each of them, the fields that are unknown and those only the server sets, so that a
+   * misspelt field never passes silently.
+   */
+  static void onlyFields(JsonObject body, java.util.List<String> writable, java.util.Set<String> readOnlyFields) {
+    java.util.List<String> unknown = new java.util.ArrayList<>();
+    java.util.List<String> readOnly = new java.util.ArrayList<>();
+    for (String field : body.fieldNames()) {
+      if (!writable.contains(field)) {
+        (readOnlyFields.contains(field) ? readOnly : unknown).add(field);
+      }
+    }
+    if (unknown.isEmpty() && readOnly.isEmpty()) {
+      return;
+    }
+    java.util.Collections.sort(unknown);
+    java.util.Collections.sort(readOnly);
+    java.util.List<String> problems = new java.util.ArrayList<>();
+    if (!unknown.isEmpty()) {
+      problems.add("unknown field(s) " + String.join(", ", unknown));
+    }
+    if (!readOnly.isEmpty()) {
+      problems.add("read-only field(s) " + String.join(", ", readOnly));
+    }
+    throw ApiError.unprocessable(String.join("; ", problems) + ": the fields that can be set here are "
+        + String.join(", ", writable));
+  }
+
   /** A path parameter that must be a UUID; anything else names no resource, so 404. */
   static UUID pathId(RoutingContext ctx, String name, String what) {
     String raw = ctx.pathParam(name);

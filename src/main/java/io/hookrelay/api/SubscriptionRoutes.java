@@ -5,6 +5,7 @@ import io.hookrelay.delivery.Pem;
 import io.hookrelay.delivery.Signer;
 import io.hookrelay.delivery.SubscriptionCache;
 import io.hookrelay.delivery.TargetGuard;
+import io.hookrelay.ingest.EventTypeCatalogue;
 import io.hookrelay.delivery.TargetResolver;
 import io.hookrelay.delivery.TargetResolver.TargetRefusedException;
 import io.hookrelay.queue.DeliveryQueue;
@@ -13,6 +14,7 @@ import io.hookrelay.store.DeliveryRepository;
 import io.hookrelay.store.EventFilter;
 import io.hookrelay.store.Ids;
 import io.hookrelay.store.Subscription;
+import io.hookrelay.store.SubscriptionPolicy;
 import io.hookrelay.store.SubscriptionRepository;
 import io.hookrelay.store.Times;
 import io.hookrelay.tenant.Scope;
@@ -38,10 +40,11 @@ final class SubscriptionRoutes {
       + "hookrelay generates the ed25519 key pair, keeps the private key and returns the public_key";
   /** The fields a client may send; anything else is refused, so that a misspelt field never passes silently. */
   private static final List<String> CREATE_FIELDS = List.of("target_url", "secret", "events", "description",
-      "rate_limit_per_s", "max_in_flight", "signature_scheme", "client_certificate", "ordering", "ordering_on_failure");
+      "rate_limit_per_s", "max_in_flight", "signature_scheme", "client_certificate", "ordering", "ordering_on_failure",
+      "retry_schedule", "max_attempts", "timeout", "headers");
   private static final List<String> PATCH_FIELDS = List.of("target_url", "secret", "events", "description",
       "rate_limit_per_s", "max_in_flight", "status", "signature_scheme", "client_certificate", "ordering",
-      "ordering_on_failure");
+      "ordering_on_failure", "retry_schedule", "max_attempts", "timeout", "headers");
   /** Fields of a subscription that only the server sets. */
   private static final Set<String> READ_ONLY_FIELDS = Set.of("id", "status", "disabled_reason",
       "consecutive_failures", "created_at", "updated_at", "public_key");
@@ -56,11 +59,13 @@ final class SubscriptionRoutes {
   private final DeliveryRepository deliveries;
   private final DeliveryQueue queue;
   private final TargetResolver resolver;
+  private final EventTypeCatalogue catalogue;
 
   SubscriptionRoutes(Vertx vertx, HookrelayConfig config, SubscriptionRepository subscriptions,
-      DeliveryRepository deliveries, DeliveryQueue queue, TargetResolver resolver) {
+      DeliveryRepository deliveries, DeliveryQueue queue, TargetResolver resolver, EventTypeCatalogue catalogue) {
     this.resolver = resolver;
     this.vertx = vertx;
+    this.catalogue = catalogue;
     this.config = config;
     this.subscriptions = subscriptions;
     this.deliveries = deliveries;
@@ -83,7 +88,7 @@ final class SubscriptionRoutes {
 
   private void create(RoutingContext ctx) {
     JsonObject body = Json.object(ctx);
-    onlyFields(body, CREATE_FIELDS);
+    Json.onlyFields(body, CREATE_FIELDS, READ_ONLY_FIELDS);
     String targetUrl = targetUrl(body, true);
     String scheme = body.getValue("signature_scheme") == null ? Subscription.SCHEME_V1 : signatureScheme(body);
     String secret = secret(body);
@@ -97,16 +102,18 @@ final class SubscriptionRoutes {
     ClientCertificate clientCertificate = clientCertificate(body);
     String ordering = oneOf(body, "ordering", Subscription.ORDERINGS);
     String onFailure = oneOf(body, "ordering_on_failure", Subscription.ON_FAILURES);
+    SubscriptionPolicy policy = PolicyFields.forCreate(body, config);
     UUID id = Ids.newId();
     Signer.KeyPair pair = Subscription.SCHEME_V1A.equals(scheme) ? Signer.generateKeyPair() : null;
     String actualSecret = pair != null ? pair.privateKey() : secret != null ? secret : Signer.generateSecret();
     Scope scope = Access.scope(ctx);
-    resolvedTarget(targetUrl)
+    knownTypes(events)
+        .compose(v -> resolvedTarget(targetUrl))
         .compose(v -> subscriptions.create(scope, id, targetUrl, scheme, actualSecret,
             pair == null ? null : pair.publicKey(), events, description, rateLimit,
             maxInFlight != null ? maxInFlight : config.maxInFlight(), clientCertificate,
             ordering != null ? ordering : Subscription.ORDERING_NONE,
-            onFailure != null ? onFailure : Subscription.ON_FAILURE_SKIP))
+            onFailure != null ? onFailure : Subscription.ON_FAILURE_SKIP, policy))
         .onSuccess(s -> {
           SubscriptionCache.publishChange(vertx, id);
           String where = Access.tenant(ctx) == null ? "" : "/tenants/" + Access.tenant(ctx).id();
@@ -136,6 +143,23 @@ final class SubscriptionRoutes {
         : Future.succeededFuture());
   }
 
+  /**
+   * When the node requires known event types, every entry of a filter but the wildcards ({@code order.*}, {@code *})
+   * must be in the catalogue; a 422 names those that are not.
+   */
+  private Future<Void> knownTypes(List<String> events) {
+    if (!config.requireKnownEventTypes() || events == null) {
+      return Future.succeededFuture();
+    }
+    return catalogue.catalogue().compose(known -> {
+      List<String> unknown = events.stream().filter(e -> !e.endsWith("*") && !known.containsKey(e)).toList();
+      return unknown.isEmpty() ? Future.succeededFuture() : Future.failedFuture(ApiError.unprocessable(
+          "events: " + String.join(", ", unknown) + (unknown.size() == 1 ? " is" : " are") + " not in the event-type "
+              + "catalogue (/event-types), and this node requires known types (HOOKRELAY_REQUIRE_KNOWN_EVENT_TYPES); "
+              + "wildcards such as order.* are not checked"));
+    });
+  }
+
   private void list(RoutingContext ctx) {
     int skip = Json.intParam(ctx, "skip", 0, 0, Integer.MAX_VALUE);
     int limit = Json.intParam(ctx, "limit", 100, 1, 1000);
@@ -157,7 +181,7 @@ final class SubscriptionRoutes {
   private void patch(RoutingContext ctx) {
     UUID id = Json.pathId(ctx, "id", "subscription");
     JsonObject body = Json.object(ctx);
-    onlyFields(body, PATCH_FIELDS);
+    Json.onlyFields(body, PATCH_FIELDS, READ_ONLY_FIELDS);
     for (String field : NOT_NULLABLE) {
       if (body.containsKey(field) && body.getValue(field) == null) {
         throw ApiError.unprocessable(field + " cannot be null: leave it out to keep it as it is");
@@ -187,12 +211,13 @@ final class SubscriptionRoutes {
     var patch = new SubscriptionRepository.Patch(targetUrl, setEvents, events, setDescription, description,
         setRateLimit, rateLimit, maxInFlight, Subscription.ENABLED.equals(status) ? null : status, secret, scheme, keys,
         setClientCertificate, clientCertificate, oneOf(body, "ordering", Subscription.ORDERINGS),
-        oneOf(body, "ordering_on_failure", Subscription.ON_FAILURES));
+        oneOf(body, "ordering_on_failure", Subscription.ON_FAILURES), PolicyFields.forPatch(body, config));
     OffsetDateTime overlapUntil = Times.now().plus(config.secretOverlap());
     Scope scope = Access.scope(ctx);
     String actor = actor(ctx);
-    resolvedTarget(targetUrl)
-        .compose(v -> subscriptions.update(scope, id, patch, overlapUntil, actor))
+    knownTypes(events)
+        .compose(v -> resolvedTarget(targetUrl))
+        .compose(v -> subscriptions.update(scope, id, patch, overlapUntil, actor).recover(PolicyFields::headersOverLimit))
         .compose(updated -> updated == null && secret != null ? refusedSecret(scope, id)
             : Future.succeededFuture(updated))
         .compose(updated -> updated != null && Subscription.ENABLED.equals(status) && !updated.enabled()
@@ -358,31 +383,6 @@ final class SubscriptionRoutes {
     } else {
       Json.send(ctx, 200, s.toJson());
     }
-  }
-
-  /** Refuses, in one 422 naming each of them, the fields that are unknown and those only the server sets. */
-  private static void onlyFields(JsonObject body, List<String> writable) {
-    List<String> unknown = new ArrayList<>();
-    List<String> readOnly = new ArrayList<>();
-    for (String field : body.fieldNames()) {
-      if (!writable.contains(field)) {
-        (READ_ONLY_FIELDS.contains(field) ? readOnly : unknown).add(field);
-      }
-    }
-    if (unknown.isEmpty() && readOnly.isEmpty()) {
-      return;
-    }
-    Collections.sort(unknown);
-    Collections.sort(readOnly);
-    List<String> problems = new ArrayList<>();
-    if (!unknown.isEmpty()) {
-      problems.add("unknown field(s) " + String.join(", ", unknown));
-    }
-    if (!readOnly.isEmpty()) {
-      problems.add("read-only field(s) " + String.join(", ", readOnly));
-    }
-    throw ApiError.unprocessable(String.join("; ", problems) + ": the fields that can be set here are "
-        + String.join(", ", writable));
   }
 
   /** Who asked for a change, as the audit log and disabled_reason record it: the dashboard or the API. */

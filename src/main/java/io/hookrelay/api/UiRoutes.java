@@ -1,5 +1,6 @@
 package io.hookrelay.api;
 
+import io.hookrelay.store.EventTypeRepository;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.io.IOException;
@@ -10,7 +11,8 @@ import java.util.Properties;
 /**
  * The pages a person opens: the dashboard at {@code /ui} and Swagger UI at {@code /docs} (static files, no key:
  * each page asks for the key once and sends it with every API call), and the OpenAPI document they read, at
- * {@code /openapi.json}, which needs the key like the API it describes. Third-party assets come from webjars, so
+ * {@code /openapi.json}, which needs the key like the API it describes and carries the event-type catalogue as its
+ * {@code webhooks}. Third-party assets come from webjars, so
  * nothing is fetched from a CDN.
  */
 final class UiRoutes {
@@ -35,11 +37,17 @@ final class UiRoutes {
     router.get("/docs/*").handler(ctx -> ctx.fail(404));
   }
 
+  private final EventTypeRepository eventTypes;
+
+  UiRoutes(EventTypeRepository eventTypes) {
+    this.eventTypes = eventTypes;
+  }
+
   void mount(Router router) {
-    router.get("/openapi.json").handler(ctx -> ctx.response()
-        .putHeader("content-type", "application/json")
-        .sendFile("openapi.json")
-        .onFailure(ctx::fail));
+    // Read from the table, not a cache: a type created a moment ago is in the next document.
+    router.get("/openapi.json").handler(ctx -> eventTypes.all()
+        .onSuccess(types -> Json.send(ctx, 200, OpenApiWebhooks.document(types)))
+        .onFailure(err -> ctx.fail(ApiError.databaseUnavailable())));
   }
 
   private static String webjar(String group, String artifact) {

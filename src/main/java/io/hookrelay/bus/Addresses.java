@@ -26,6 +26,9 @@ public final class Addresses {
    */
   public static final String TENANTS_CHANGED = "hookrelay.tenants.changed";
 
+  /** Publish: {@code {"name": event type}} after an event type was created, changed or deleted; caches drop it. */
+  public static final String EVENT_TYPES_CHANGED = "hookrelay.event-types.changed";
+
   /** Publish: a JSON snapshot of this node's counters every second, for the dashboard's live charts. */
   public static final String STATS_TICK = "hookrelay.stats.tick";
 }

@@ -75,11 +75,17 @@ public final class ConfigLoader {
 
   private HookrelayConfig build() {
     int cores = Runtime.getRuntime().availableProcessors();
-    Duration deliveryTimeout = duration("delivery_timeout", Duration.ofMillis(1), Duration.ofMinutes(10));
+    Duration deliveryTimeout = duration("delivery_timeout", PolicyRules.TIMEOUT_MIN, PolicyRules.TIMEOUT_MAX);
     Duration visibility = duration("visibility_timeout", Duration.ofSeconds(1), Duration.ofHours(24));
-    if (visibility.compareTo(deliveryTimeout.plusSeconds(1)) < 0) {
+    if (PolicyRules.timeout(deliveryTimeout, visibility) != null) {
       throw new ConfigException(name("visibility_timeout") + ": must be longer than delivery_timeout ("
           + Durations.format(deliveryTimeout) + ") plus a second, or deliveries still in flight would be claimed again");
+    }
+    List<Duration> retrySchedule = parsed("retry_schedule", Durations::parseList,
+        "a comma-separated list of durations like 10s,30s,1m");
+    String scheduleProblem = PolicyRules.retrySchedule(retrySchedule);
+    if (scheduleProblem != null) {
+      throw new ConfigException(name("retry_schedule") + ": " + scheduleProblem);
     }
     int httpInstances = integer("http_instances", 0, 256);
     int deliveryInstances = integer("delivery_instances", 0, 256);
@@ -112,8 +118,8 @@ public final class ConfigLoader {
         Path.of(text("data_dir")).toAbsolutePath().normalize(),
         apiKeys(),
         bool("allow_private_targets"),
-        parsed("retry_schedule", Durations::parseList, "a comma-separated list of durations like 10s,30s,1m"),
-        integer("max_attempts", 1, 100),
+        retrySchedule,
+        integer("max_attempts", PolicyRules.MAX_ATTEMPTS_MIN, PolicyRules.MAX_ATTEMPTS_MAX),
         deliveryTimeout,
         deliveryInstances == 0 ? 2 * cores : deliveryInstances,
         integer("max_in_flight", 1, 10_000),
@@ -147,6 +153,7 @@ public final class ConfigLoader {
         proxy(),
         bool("delivery_http2"),
         bool("propagate_trace_context"),
+        bool("require_known_event_types"),
         duration("portal_link_ttl", Duration.ofMinutes(1), Duration.ofDays(7)),
         frameAncestors(),
         publicUrl());

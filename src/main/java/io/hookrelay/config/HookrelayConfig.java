@@ -57,6 +57,7 @@ public record HookrelayConfig(
     ProxyOptions deliveryProxy,
     boolean deliveryHttp2,
     boolean propagateTraceContext,
+    boolean requireKnownEventTypes,
     Duration portalLinkTtl,
     String portalFrameAncestors,
     String publicUrl) {

@@ -68,7 +68,7 @@ final class Attempts {
         return Future.failedFuture(new NotRecorded("shutting down"));
       }
       long nowMs = System.currentTimeMillis();
-      Decision d = OutcomePolicy.decide(attemptNumber, response.answer(), retryPolicy,
+      Decision d = OutcomePolicy.decide(attemptNumber, response.answer(), retryPolicy.overriddenBy(s.policy()),
           ThreadLocalRandom.current().nextDouble(), nowMs);
       trail.debug("attempt {} of delivery {}: {} ({} ms)", attemptNumber, claimed.id(), d.outcome(),
           durationNanos / 1_000_000);

@@ -1,5 +1,6 @@
 package io.hookrelay.delivery;
 
+import io.hookrelay.store.SubscriptionPolicy;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -19,6 +20,18 @@ public final class RetryPolicy {
     this.schedule = List.copyOf(schedule);
     this.maxAttempts = maxAttempts;
     this.largestStepMs = schedule.stream().mapToLong(Duration::toMillis).max().orElse(0);
+  }
+
+  /**
+   * The policy for one subscription: its own schedule and number of attempts where it sets them, this (the node's)
+   * where it does not.
+   */
+  public RetryPolicy overriddenBy(SubscriptionPolicy own) {
+    if (own.retrySchedule() == null && own.maxAttempts() == null) {
+      return this;
+    }
+    return new RetryPolicy(own.retrySchedule() != null ? own.retrySchedule() : schedule,
+        own.maxAttempts() != null ? own.maxAttempts() : maxAttempts);
   }
 
   public int maxAttempts() {

@@ -41,7 +41,8 @@ import javax.net.ssl.X509TrustManager;
  * One request to a target: resolves its host and refuses private addresses outside the allowed subnets (then connects
  * to the address that was checked), speaks TLS with the target's name for SNI and certificate checks (and the
  * subscription's client certificate, if it has one), goes through the outbound proxy when one is set, sets the
- * headers and the Standard Webhooks signature, sends the payload byte for byte, and keeps at most
+ * subscription's static headers, ours and the Standard Webhooks signature, waits the subscription's timeout (or
+ * the node's), sends the payload byte for byte, and keeps at most
  * {@value #RESPONSE_BODY_LIMIT} bytes of the answer. Redirects are not followed. Answers how it went, never fails.
  */
 public final class TargetClient {
@@ -49,6 +50,7 @@ public final class TargetClient {
   /** How many clients with distinct client certificates stay open; the least recently used is closed beyond it. */
   static final int MAX_CERTIFICATE_CLIENTS = 64;
   private static final int ERROR_LIMIT = 500;
+  private static final long CONNECT_TIMEOUT_MS = 5000;
   private static final String USER_AGENT = "hookrelay/" + Version.VERSION;
 
   private final Vertx vertx;
@@ -81,7 +83,7 @@ public final class TargetClient {
         .setUserAgentEnabled(false)
         .setFollowRedirects(false)
         .setKeepAlive(true)
-        .setConnectTimeout((int) Math.min(timeoutMs, 5000))
+        .setConnectTimeout((int) Math.min(timeoutMs, CONNECT_TIMEOUT_MS))
         .setDecompressionSupported(false)
         .setProxyOptions(config.deliveryProxy());
     this.plain = WebClient.create(vertx, base, poolOptions());
@@ -153,7 +155,12 @@ public final class TargetClient {
     }
     return prepared
         .compose(request -> {
-          request.timeout(timeoutMs)
+          // The subscription's own headers first: the names set below are refused for them at the API, and set last
+          // in any case, so that a signature or an attempt number can never be overridden.
+          s.policy().headers().forEach(request::putHeader);
+          long timeout = s.policy().timeout() != null ? s.policy().timeout().toMillis() : timeoutMs;
+          request.timeout(timeout)
+              .connectTimeout(Math.min(timeout, CONNECT_TIMEOUT_MS))
               .putHeader("content-type", "application/json")
               .putHeader("user-agent", USER_AGENT)
               .putHeader("webhook-id", webhookId)

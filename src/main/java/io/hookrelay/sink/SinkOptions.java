@@ -14,9 +14,11 @@ import java.util.Arrays;
  * @param latencyMs         delay before each webhook answer
  * @param retryAfterSeconds when not null, sent as Retry-After on every non-2xx webhook answer
  * @param quiet             no once-a-second progress line
+ * @param tlsCert           when not null, serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with this PEM certificate chain
+ * @param tlsKey            the PEM private key of {@code tlsCert}
  */
 public record SinkOptions(int port, String host, String secret, double failRate, int status, long latencyMs,
-                          Integer retryAfterSeconds, boolean quiet) {
+                          Integer retryAfterSeconds, boolean quiet, String tlsCert, String tlsKey) {
 
   public static final int DEFAULT_PORT = 9090;
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -37,6 +39,8 @@ public record SinkOptions(int port, String host, String secret, double failRate,
       "  --latency-ms L      answer after L milliseconds, 0.." + MAX_LATENCY_MS + " (default 0)",
       "  --retry-after SECS  add Retry-After: SECS to every non-2xx answer",
       "  --quiet             do not print the once-a-second counts line",
+      "  --tls-cert FILE     serve HTTPS with this PEM certificate (chain), HTTP/2 and HTTP/1.1 offered by ALPN",
+      "  --tls-key FILE      the PEM private key of --tls-cert (both or neither)",
       "  --help              print this text",
       "",
       "GET /stats              {\"received\",\"valid_signatures\",\"invalid_signatures\",\"duplicates\",\"distinct\"}",
@@ -52,6 +56,9 @@ public record SinkOptions(int port, String host, String secret, double failRate,
     if (secret != null && !Signer.isValidSecret(secret) && !Signer.isValidPublicKey(secret)) {
       throw new IllegalArgumentException("--secret must be whsec_ + base64 of 24..64 bytes,"
           + " 8..128 printable ASCII characters without spaces, or whpk_ + base64 of a 32-byte ed25519 public key");
+    }
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException("--tls-cert and --tls-key go together");
     }
     if (!(failRate >= 0 && failRate <= 1)) {
       throw new IllegalArgumentException("--fail-rate must be a number between 0 and 1, got " + failRate);
@@ -69,7 +76,7 @@ public record SinkOptions(int port, String host, String secret, double failRate,
 
   /** A receiver on the default port that answers 200 at once and checks no signatures. */
   public static SinkOptions defaults() {
-    return new SinkOptions(DEFAULT_PORT, DEFAULT_HOST, null, 0, 200, 0, null, false);
+    return new SinkOptions(DEFAULT_PORT, DEFAULT_HOST, null, 0, 200, 0, null, false, null, null);
   }
 
   /** True when the words ask for the help text, which {@link #parse} does not accept as an option. */
@@ -87,6 +94,8 @@ public record SinkOptions(int port, String host, String secret, double failRate,
     long latencyMs = 0;
     Integer retryAfterSeconds = null;
     boolean quiet = false;
+    String tlsCert = null;
+    String tlsKey = null;
 
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
@@ -120,15 +129,18 @@ public record SinkOptions(int port, String host, String secret, double failRate,
         case "--status" -> status = (int) integer(flag, value);
         case "--latency-ms" -> latencyMs = integer(flag, value);
         case "--retry-after" -> retryAfterSeconds = (int) integer(flag, value);
+        case "--tls-cert" -> tlsCert = value;
+        case "--tls-key" -> tlsKey = value;
         default -> throw new IllegalStateException(flag);
       }
     }
-    return new SinkOptions(port, host, secret, failRate, status, latencyMs, retryAfterSeconds, quiet);
+    return new SinkOptions(port, host, secret, failRate, status, latencyMs, retryAfterSeconds, quiet, tlsCert, tlsKey);
   }
 
   private static boolean isValueFlag(String flag) {
     return switch (flag) {
-      case "--port", "--host", "--secret", "--fail-rate", "--status", "--latency-ms", "--retry-after" -> true;
+      case "--port", "--host", "--secret", "--fail-rate", "--status", "--latency-ms", "--retry-after", "--tls-cert",
+          "--tls-key" -> true;
       default -> false;
     };
   }

@@ -3,12 +3,18 @@ package io.hookrelay.store;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
-/** A subscriber's endpoint: where to deliver, which events it wants, how to sign, and its circuit state. */
+/**
+ * A subscriber's endpoint: where to deliver, which events it wants, how to sign, its own delivery policy (retries,
+ * timeout, headers), and its circuit state.
+ */
 public record Subscription(
     UUID id,
     String targetUrl,
@@ -24,6 +30,7 @@ public record Subscription(
     int consecutiveFailures,
     Integer rateLimitPerS,
     int maxInFlight,
+    SubscriptionPolicy policy,
     OffsetDateTime createdAt,
     OffsetDateTime updatedAt,
     ClientCertificate clientCertificate,
@@ -37,7 +44,8 @@ public record Subscription(
   static final String COLUMNS = "id, target_url, secret, previous_secret, previous_secret_expires_at, "
       + "signature_scheme, public_key, event_types, description, status, disabled_reason, consecutive_failures, "
       + "rate_limit_per_s, max_in_flight, created_at, updated_at, client_cert_pem, client_key_pem, client_cert_subject, "
-      + "client_cert_sha256, client_cert_not_after, ordering, ordering_on_failure, tenant_id";
+      + "client_cert_sha256, client_cert_not_after, ordering, ordering_on_failure, retry_schedule_ms, max_attempts, "
+      + "timeout_ms, headers, tenant_id";
 
   public static final String DISABLED = "disabled";
   /** Standard Webhooks symmetric signatures: HMAC-SHA256 with a shared "whsec_" secret. */
@@ -99,6 +107,7 @@ public record Subscription(
         row.getInteger("consecutive_failures"),
         row.getInteger("rate_limit_per_s"),
         row.getInteger("max_in_flight"),
+        policy(row),
         row.getOffsetDateTime("created_at"),
         row.getOffsetDateTime("updated_at"),
         row.getString("client_cert_pem") == null ? null : new ClientCertificate(row.getString("client_cert_pem"),
@@ -110,12 +119,27 @@ public record Subscription(
         !"deleting".equals(row.getString("tenant_status")));
   }
 
+  private static SubscriptionPolicy policy(Row row) {
+    Long[] schedule = row.getArrayOfLongs("retry_schedule_ms");
+    Integer timeoutMs = row.getInteger("timeout_ms");
+    JsonObject headers = row.getJsonObject("headers");
+    Map<String, String> named = new HashMap<>();
+    if (headers != null) {
+      headers.forEach(e -> named.put(e.getKey(), (String) e.getValue()));
+    }
+    return new SubscriptionPolicy(
+        schedule == null ? null : Arrays.stream(schedule).map(Duration::ofMillis).toList(),
+        row.getInteger("max_attempts"),
+        timeoutMs == null ? null : Duration.ofMillis(timeoutMs),
+        named);
+  }
+
   /**
-   * The public view: never the secret, a private key, nor the client certificate's key; the v1a public key is no
-   * secret and receivers need it.
+   * The public view: never the secret, a private key, nor the client certificate's key (the v1a public key is no
+   * secret and receivers need it); header values masked.
    */
   public JsonObject toJson() {
-    return new JsonObject()
+    JsonObject view = new JsonObject()
         .put("id", id.toString())
         .put("tenant_id", tenantId.toString())
         .put("target_url", targetUrl)
@@ -129,7 +153,9 @@ public record Subscription(
         .put("rate_limit_per_s", rateLimitPerS)
         .put("max_in_flight", maxInFlight)
         .put("ordering", ordering)
-        .put("ordering_on_failure", orderingOnFailure)
+        .put("ordering_on_failure", orderingOnFailure);
+    policy.putInto(view);
+    return view
         .put("created_at", Times.iso(createdAt))
         .put("updated_at", Times.iso(updatedAt))
         .put("client_certificate", clientCertificate == null ? null : clientCertificate.toJson());

@@ -8,9 +8,12 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -46,7 +49,22 @@ public final class SubscriptionRepository {
   public record Patch(String targetUrl, boolean setEvents, List<String> events, boolean setDescription,
       String description, boolean setRateLimit, Integer rateLimitPerS, Integer maxInFlight, String status,
       String secret, String signatureScheme, NewKeys newKeys, boolean setClientCertificate,
-      ClientCertificate clientCertificate, String ordering, String orderingOnFailure) {}
+      ClientCertificate clientCertificate, String ordering, String orderingOnFailure,
+      PolicyPatch policy) {}
+
+  /**
+   * What a PATCH does to the delivery policy: each {@code set…} flag replaces its value (null: back to the node's
+   * default). Headers merge: {@code setHeaders} are added or replaced, {@code removeHeaders} dropped, and
+   * {@code clearHeaders} drops them all. Header names are lower case.
+   */
+  public record PolicyPatch(boolean setRetrySchedule, List<Duration> retrySchedule, boolean setMaxAttempts,
+      Integer maxAttempts, boolean setTimeout, Duration timeout, boolean clearHeaders, Map<String, String> setHeaders,
+      List<String> removeHeaders) {
+    public static final PolicyPatch NONE = new PolicyPatch(false, null, false, null, false, null, false, null, List.of());
+  }
+
+  /** The constraint that holds a subscription to at most 20 headers (a PATCH merges, so it is checked there). */
+  public static final String HEADERS_LIMIT_CONSTRAINT = "subscriptions_headers_at_most_20";
 
   /**
    * Fresh keys of both schemes, made before the statement runs: the row's scheme, read in the same UPDATE, picks
@@ -88,13 +106,18 @@ public final class SubscriptionRepository {
    */
   public Future<Subscription> create(Scope scope, UUID id, String targetUrl, String signatureScheme, String secret,
       String publicKey, List<String> events, String description, Integer rateLimitPerS, int maxInFlight,
-      ClientCertificate clientCertificate, String ordering, String orderingOnFailure) {
+      ClientCertificate clientCertificate, String ordering, String orderingOnFailure,
+      SubscriptionPolicy policy) {
     UUID tenant = scope.home();
     Tuple args = Tuple.tuple().addUUID(id).addString(targetUrl).addString(signatureScheme).addString(secret)
         .addString(publicKey).addArrayOfString(events == null ? null : events.toArray(String[]::new))
         .addString(description).addInteger(rateLimitPerS).addInteger(maxInFlight);
     addClientCertificate(args, clientCertificate);
-    args.addString(ordering).addString(orderingOnFailure).addUUID(tenant);
+    args.addString(ordering).addString(orderingOnFailure)
+        .addArrayOfLong(millis(policy.retrySchedule())).addInteger(policy.maxAttempts())
+        .addInteger(policy.timeout() == null ? null : (int) policy.timeout().toMillis())
+        .addJsonObject(policy.headers().isEmpty() ? null : new JsonObject(new HashMap<>(policy.headers())))
+        .addUUID(tenant);
     return pool.withTransaction(tx -> tx.preparedQuery("SELECT max_subscriptions FROM tenants WHERE id = $1 "
             + "AND status = 'active' FOR UPDATE").execute(Tuple.of(tenant))
         .compose(t -> {
@@ -112,8 +135,9 @@ public final class SubscriptionRepository {
         .compose(v -> tx.preparedQuery("INSERT INTO subscriptions (id, target_url, signature_scheme, secret, "
                 + "public_key, event_types, description, rate_limit_per_s, max_in_flight, client_cert_pem, "
                 + "client_key_pem, client_cert_subject, client_cert_sha256, client_cert_not_after, ordering, "
-                + "ordering_on_failure, tenant_id) "
-                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)" + RETURNING)
+                + "ordering_on_failure, retry_schedule_ms, max_attempts, timeout_ms, headers, tenant_id) "
+                + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
+                + "$20, $21)" + RETURNING)
             .execute(args))
         .compose(rows -> audit.record(tx, scope, tenant, "subscription_created", id, null, null,
                 new JsonObject().put("target_url", targetUrl).put("signature_scheme", signatureScheme))
@@ -162,7 +186,7 @@ public final class SubscriptionRepository {
       String actor) {
     // $11 the secret the user gave, $13 the scheme asked for, $14..$16 the candidate new keys, $17 disabled_reason,
     // $18 whether the client certificate is set (or removed), $19..$23 its columns, $24 and $25 the ordering
-    // settings, $26 the scope's tenant
+    // settings, $26..$34 the delivery policy, $35 the scope's tenant
     String changesKey = "($11::text IS NOT NULL OR ($13::text IS NOT NULL AND $13 <> signature_scheme))";
     String newScheme = "COALESCE($13, signature_scheme)";
     // Each column's new value, written once: the SET list and the "does anything change" test both come from it.
@@ -179,7 +203,14 @@ public final class SubscriptionRepository {
         {"client_cert_sha256", "CASE WHEN $18 THEN $22 ELSE client_cert_sha256 END"},
         {"client_cert_not_after", "CASE WHEN $18 THEN $23 ELSE client_cert_not_after END"},
         {"ordering", "COALESCE($24, ordering)"},
-        {"ordering_on_failure", "COALESCE($25, ordering_on_failure)"}};
+        {"ordering_on_failure", "COALESCE($25, ordering_on_failure)"},
+        // $26..$34 the delivery policy; headers merge ($33 added or replaced, $34 removed, $32 clears them all)
+        {"retry_schedule_ms", "CASE WHEN $26 THEN $27 ELSE retry_schedule_ms END"},
+        {"max_attempts", "CASE WHEN $28 THEN $29 ELSE max_attempts END"},
+        {"timeout_ms", "CASE WHEN $30 THEN $31 ELSE timeout_ms END"},
+        {"headers", "CASE WHEN $32 THEN NULL WHEN $33::jsonb IS NULL AND cardinality($34::text[]) = 0 THEN headers "
+            + "ELSE NULLIF((COALESCE(headers, '{}'::jsonb) || COALESCE($33::jsonb, '{}'::jsonb)) - $34::text[], "
+            + "'{}'::jsonb) END"}};
     StringBuilder set = new StringBuilder();
     StringBuilder changes = new StringBuilder(changesKey);
     for (String[] c : columns) {
@@ -196,7 +227,7 @@ public final class SubscriptionRepository {
         + "public_key = CASE WHEN NOT " + changesKey + " THEN public_key WHEN " + newScheme + " = 'v1a' THEN $16 END, "
         + "signature_scheme = " + newScheme + ", "
         + "updated_at = now() WHERE id = $1 AND NOT ($11::text IS NOT NULL AND " + newScheme + " = 'v1a') "
-        + "AND (" + changes + ") AND " + inScope(26) + RETURNING;
+        + "AND (" + changes + ") AND " + inScope(35) + RETURNING;
     NewKeys keys = p.newKeys() != null ? p.newKeys() : new NewKeys(null, null, null);
     Tuple args = Tuple.tuple().addUUID(id).addString(p.targetUrl()).addBoolean(p.setEvents())
         .addArrayOfString(p.events() == null ? null : p.events().toArray(String[]::new))
@@ -206,7 +237,15 @@ public final class SubscriptionRepository {
         .addString(keys.v1Secret()).addString(keys.v1aPrivateKey()).addString(keys.v1aPublicKey())
         .addString(disabledReason(actor)).addBoolean(p.setClientCertificate());
     addClientCertificate(args, p.clientCertificate());
-    args.addString(p.ordering()).addString(p.orderingOnFailure()).addUUID(scope.filter());
+    args.addString(p.ordering()).addString(p.orderingOnFailure());
+    PolicyPatch policy = p.policy() != null ? p.policy() : PolicyPatch.NONE;
+    args.addBoolean(policy.setRetrySchedule()).addArrayOfLong(millis(policy.retrySchedule()))
+        .addBoolean(policy.setMaxAttempts()).addInteger(policy.maxAttempts())
+        .addBoolean(policy.setTimeout()).addInteger(policy.timeout() == null ? null : (int) policy.timeout().toMillis())
+        .addBoolean(policy.clearHeaders())
+        .addJsonObject(policy.setHeaders() == null ? null : new JsonObject(new HashMap<>(policy.setHeaders())))
+        .addArrayOfString(policy.removeHeaders().toArray(String[]::new))
+        .addUUID(scope.filter());
     return pool.withTransaction(tx -> tx.preparedQuery(sql).execute(args).compose(rows -> {
       Subscription updated = one(rows);
       if (updated == null) {
@@ -228,6 +267,11 @@ public final class SubscriptionRepository {
       if (p.signatureScheme() != null) details.put("signature_scheme", updated.signatureScheme());
       if (p.setClientCertificate()) {
         details.put("client_certificate", p.clientCertificate() == null ? null : p.clientCertificate().fingerprint());
+      }
+      if (policy.setRetrySchedule() || policy.setMaxAttempts() || policy.setTimeout()) details.put("policy_changed", true);
+      // names only: header values may be credentials, and the audit log never holds secrets
+      if (policy.clearHeaders() || policy.setHeaders() != null || !policy.removeHeaders().isEmpty()) {
+        details.put("headers", new io.vertx.core.json.JsonArray(updated.policy().headers().keySet().stream().sorted().toList()));
       }
       if (updated.secret().equals(keys.v1Secret()) || updated.secret().equals(keys.v1aPrivateKey())) {
         details.put("secret_rotated", true);
@@ -321,6 +365,10 @@ public final class SubscriptionRepository {
                 "subscription_disabled", id, null, null, new JsonObject()
                     .put("actor", reason.startsWith("circuit breaker") ? BREAKER : RECEIVER).put("reason", reason))
                 .map(true));
+  }
+
+  private static Long[] millis(List<Duration> schedule) {
+    return schedule == null ? null : schedule.stream().map(Duration::toMillis).toArray(Long[]::new);
   }
 
   private static List<Subscription> all(RowSet<Row> rows) {

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hookrelay.delivery.OutcomePolicy.Answer;
 import io.hookrelay.delivery.OutcomePolicy.Breaker;
 import io.hookrelay.delivery.OutcomePolicy.Decision;
+import io.hookrelay.store.SubscriptionPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -56,6 +58,47 @@ class OutcomePolicyTest {
         new Row("no answer is retried with the reason", 1, Answer.noAnswer("timeout: 5000 ms"), 0.5, "retrying", "Failed Attempt", 10_000L, false, "timeout: 5000 ms", Breaker.NONE),
         new Row("no answer on the last attempt is final", 5, Answer.noAnswer("connection refused: x"), 0.5, "failed", "Failure", null, false, "connection refused: x", Breaker.COUNT),
         new Row("a refused target is retried: its DNS may change back", 1, Answer.noAnswer("target refused: x"), 0.5, "retrying", "Failed Attempt", 10_000L, false, "target refused: x", Breaker.NONE));
+  }
+
+  /** Subscriptions' own policies, over the node's above: a schedule of 1 s, 2 s; 2 attempts; or both. */
+  private static final SubscriptionPolicy OWN_SCHEDULE = new SubscriptionPolicy(
+      List.of(Duration.ofSeconds(1), Duration.ofSeconds(2)), null, null, Map.of());
+  private static final SubscriptionPolicy OWN_ATTEMPTS = new SubscriptionPolicy(null, 2, null, Map.of());
+  private static final SubscriptionPolicy OWN_BOTH = new SubscriptionPolicy(List.of(Duration.ofMinutes(5)), 8, null,
+      Map.of());
+  /** Headers and a timeout change the request, not the judgement. */
+  private static final SubscriptionPolicy OWN_REQUEST_ONLY = new SubscriptionPolicy(null, null, Duration.ofSeconds(3),
+      Map.of("authorization", "Bearer x"));
+
+  record OwnRow(String why, SubscriptionPolicy own, int attempt, Answer answer, String status, Long delayMs) {
+    @Override
+    public String toString() {
+      return why;
+    }
+  }
+
+  static List<OwnRow> perSubscription() {
+    return List.of(
+        new OwnRow("its own schedule sets the first wait", OWN_SCHEDULE, 1, Answer.http(500, null), "retrying", 1_000L),
+        new OwnRow("its own schedule's last step repeats", OWN_SCHEDULE, 4, Answer.http(500, null), "retrying", 2_000L),
+        new OwnRow("its own schedule keeps the node's attempts", OWN_SCHEDULE, 5, Answer.http(500, null), "failed", null),
+        new OwnRow("Retry-After is capped at its own largest step", OWN_SCHEDULE, 1, Answer.http(429, "60"), "retrying", 2_000L),
+        new OwnRow("its own attempts end it sooner", OWN_ATTEMPTS, 2, Answer.http(500, null), "failed", null),
+        new OwnRow("its own attempts keep the node's schedule", OWN_ATTEMPTS, 1, Answer.http(500, null), "retrying", 10_000L),
+        new OwnRow("its own attempts can go past the node's", OWN_BOTH, 5, Answer.http(500, null), "retrying", 300_000L),
+        new OwnRow("and end at its own number", OWN_BOTH, 8, Answer.noAnswer("timeout: x"), "failed", null),
+        new OwnRow("a success is a success under any policy", OWN_ATTEMPTS, 2, Answer.http(200, null), "succeeded", null),
+        new OwnRow("410 is final under any policy", OWN_BOTH, 1, Answer.http(410, null), "failed", null),
+        new OwnRow("headers and a timeout leave the node's judgement", OWN_REQUEST_ONLY, 1, Answer.http(500, null), "retrying", 10_000L),
+        new OwnRow("no overrides at all is the node's policy", SubscriptionPolicy.NODE_DEFAULTS, 5, Answer.http(500, null), "failed", null));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("perSubscription")
+  void aSubscriptionsOwnPolicyIsJudgedAsTheTableSays(OwnRow row) {
+    Decision d = OutcomePolicy.decide(row.attempt(), row.answer(), POLICY.overriddenBy(row.own()), 0.5, NOW);
+    assertThat(d.newStatus()).isEqualTo(row.status());
+    assertThat(d.retryDelayMs()).isEqualTo(row.delayMs());
   }
 
   @ParameterizedTest(name = "{0}")

@@ -20,7 +20,7 @@ class SinkOptionsTest {
     SinkOptions options = SinkOptions.parse("--port", "0", "--host=0.0.0.0", "--secret", "newS3cr3t",
         "--fail-rate=0.2", "--status", "503", "--latency-ms", "50", "--retry-after", "5", "--quiet");
 
-    assertThat(options).isEqualTo(new SinkOptions(0, "0.0.0.0", "newS3cr3t", 0.2, 503, 50, 5, true));
+    assertThat(options).isEqualTo(new SinkOptions(0, "0.0.0.0", "newS3cr3t", 0.2, 503, 50, 5, true, null, null));
   }
 
   @Test

@@ -195,6 +195,35 @@ class SinkServerTest {
         .onComplete(ctx.failingThenComplete());
   }
 
+  @Test
+  void with_a_certificate_it_serves_https_in_http2_and_http11(VertxTestContext ctx) {
+    io.hookrelay.testing.TestCertificates.Issued ca = io.hookrelay.testing.TestCertificates.authority("sink test CA");
+    io.hookrelay.testing.TestCertificates.Issued leaf = io.hookrelay.testing.TestCertificates.leaf(ca, "localhost");
+    java.nio.file.Path cert = leaf.writePem();
+    java.nio.file.Path key = cert.resolveSibling(cert.getFileName() + ".key");
+    try {
+      java.nio.file.Files.writeString(key, leaf.keyPem());
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+    WebClient h2 = WebClient.create(vertx, new io.vertx.ext.web.client.WebClientOptions().setSsl(true)
+        .setUseAlpn(true).setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setTrustOptions(ca.trustOptions()));
+    WebClient h1 = WebClient.create(vertx, new io.vertx.ext.web.client.WebClientOptions().setSsl(true)
+        .setTrustOptions(ca.trustOptions()));
+    start("--port", "0", "--quiet", "--tls-cert", cert.toString(), "--tls-key", key.toString())
+        .compose(sink -> h2.post(sink.port(), "localhost", "/hook").putHeader("webhook-id", "msg_tls")
+            .sendBuffer(Buffer.buffer(BODY))
+            .compose(r2 -> h1.get(sink.port(), "localhost", "/stats").send()
+                .map(stats -> java.util.List.of(r2, stats))))
+        .onComplete(ctx.succeeding(answers -> ctx.verify(() -> {
+          assertThat(answers.get(0).statusCode()).isEqualTo(200);
+          assertThat(answers.get(0).version()).isEqualTo(io.vertx.core.http.HttpVersion.HTTP_2);
+          assertThat(answers.get(1).version()).isEqualTo(io.vertx.core.http.HttpVersion.HTTP_1_1);
+          assertThat(answers.get(1).bodyAsJsonObject().getInteger("received")).isEqualTo(1);
+          ctx.completeNow();
+        })));
+  }
+
   private Future<SinkServer> start(String... args) {
     return SinkServer.start(vertx, SinkOptions.parse(args));
   }

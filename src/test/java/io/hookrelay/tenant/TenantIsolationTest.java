@@ -56,6 +56,12 @@ class TenantIsolationTest {
       ROUTES.put(r, Kind.PUBLIC);
     }
     ROUTES.put("GET /openapi.json", Kind.ANY_CREDENTIAL);
+    // The event-type catalogue is the platform's: every credential reads it, admin keys change it.
+    ROUTES.put("GET /event-types", Kind.ANY_CREDENTIAL);
+    ROUTES.put("GET /event-types/{name}", Kind.ANY_CREDENTIAL);
+    for (String r : List.of("POST /event-types", "PATCH /event-types/{name}", "DELETE /event-types/{name}")) {
+      ROUTES.put(r, Kind.ADMIN_ONLY);
+    }
     for (String r : List.of("POST /tenants", "GET /tenants", "PUT /tenants/{tenant}", "PATCH /tenants/{tenant}",
         "DELETE /tenants/{tenant}", "POST /tenants/{tenant}/tokens", "GET /tenants/{tenant}/tokens",
         "DELETE /tenants/{tenant}/tokens/{id}", "POST /tenants/{tenant}/portal-link")) {
@@ -67,7 +73,7 @@ class TenantIsolationTest {
       for (String r : List.of("POST /subscriptions", "GET /subscriptions", "GET /subscriptions/{id}",
           "PATCH /subscriptions/{id}", "DELETE /subscriptions/{id}", "POST /subscriptions/{id}/rotate-secret",
           "POST /subscriptions/{id}/enable", "POST /subscriptions/{id}/recover", "GET /subscriptions/{id}/attempts",
-          "POST /events", "GET /deliveries", "GET /audit", "GET /stats")) {
+          "POST /subscriptions/{id}/send-example", "POST /events", "GET /deliveries", "GET /audit", "GET /stats")) {
         int space = r.indexOf(' ');
         ROUTES.put(r.substring(0, space) + " " + prefix + r.substring(space + 1), Kind.TENANT_SCOPED);
       }
@@ -110,6 +116,9 @@ class TenantIsolationTest {
         .put("event_type", "b." + MARKER_B).put("payload", new JsonObject().put("m", MARKER_B))).json()
         .getJsonArray("webhook_ids").getString(0);
     node.awaitStatus(webhookB, Duration.ofSeconds(30), "succeeded"); // B has attempts too
+    // An event type with an example, so that send-example to B's subscription can only be refused by scoping.
+    assertThat(node.post("/event-types", new JsonObject().put("name", "iso.example")
+        .put("example", new JsonObject().put("n", 1))).status()).isEqualTo(201);
   }
 
   @AfterAll
@@ -259,12 +268,15 @@ class TenantIsolationTest {
   }
 
   private static String fill(String template, Map<String, String> ids) {
-    String path = template;
+    String path = template.replace("{name}", "iso.example"); // the platform's catalogue: no tenant's id
     for (Map.Entry<String, String> e : ids.entrySet()) {
       path = path.replace(e.getKey(), e.getValue());
     }
     if (path.endsWith("/recover")) {
       path += "?since=2020-01-01T00:00:00Z";
+    }
+    if (path.endsWith("/send-example")) {
+      path += "?event_type=iso.example";
     }
     return path;
   }
