@@ -315,7 +315,36 @@
     }).catch(fail);
   }
 
-  // An event type the endpoint's filter takes: its first exact name, else a name under its first prefix.
+  // The platform's event types that carry an example (GET /event-types): a test sends one of them when it can.
+  var examples = [];
+  var catalogued = [];
+  var received = [];
+
+  function loadExamples() {
+    return api('GET', '/event-types?limit=1000').then(function (types) {
+      types = types.filter(function (t) { return !t.deprecated; });
+      examples = types.filter(function (t) { return t.example != null; });
+      catalogued = types.map(function (t) { return t.name; });
+      suggest();
+    }).catch(function () { /* without a catalogue, tests send a sample payload */ });
+  }
+
+  // The events field suggests the catalogue's types and the ones received.
+  function suggest() {
+    var known = $('known-types');
+    known.textContent = '';
+    catalogued.concat(received).filter(function (t, i, all) { return all.indexOf(t) === i; }).sort()
+      .forEach(function (t) { known.appendChild(el('option', { value: t })); });
+  }
+
+  // The server's EventFilter rule: no filter takes all; an entry is a name, or a prefix ending in '*'.
+  function takes(filter, type) {
+    return !filter || filter.some(function (f) {
+      return f.slice(-1) === '*' ? type.indexOf(f.slice(0, -1)) === 0 : f === type;
+    });
+  }
+
+  // Without a catalogued example: the filter's first exact name, else a name under its first prefix.
   function testType(s) {
     var filter = s.events || [];
     var exact = filter.filter(function (f) { return f.slice(-1) !== '*'; });
@@ -328,11 +357,19 @@
     return 'portal.test';
   }
 
+  // Sends the example of the first catalogued type the endpoint takes (send-example), else a small sample payload.
   function sendTest(s) {
-    var type = testType(s);
-    var payload = { test: true, message: 'A test event sent from the webhooks portal', sent_at: new Date().toISOString() };
-    api('POST', '/ingest/' + encodeURIComponent(s.id), payload, { 'X-Event-Type': type }).then(function (r) {
-      say('Test event ' + type + ' sent' + (r.status === 'held' ? ': held while the endpoint is disabled.' : '.'), true);
+    var example = examples.filter(function (t) { return takes(s.events, t.name); })[0];
+    var type = example ? example.name : testType(s);
+    var request = example
+      ? api('POST', scoped('/subscriptions/' + encodeURIComponent(s.id) + '/send-example?event_type='
+          + encodeURIComponent(type)))
+      : api('POST', '/ingest/' + encodeURIComponent(s.id), { test: true,
+          message: 'A test event sent from the webhooks portal', sent_at: new Date().toISOString() },
+        { 'X-Event-Type': type });
+    request.then(function (r) {
+      say((example ? 'Example of ' : 'Test event ') + type + ' sent'
+        + (r.status === 'held' ? ': held while the endpoint is disabled.' : '.'), true);
       location.hash = 'webhook=' + r.webhook_id;
       follow(r.webhook_id, 0);
       loadRecent();
@@ -490,14 +527,13 @@
       });
       var types = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a] || (a < b ? -1 : 1); });
       var list = $('types');
-      var known = $('known-types');
       list.textContent = '';
-      known.textContent = '';
       types.forEach(function (t) {
         list.appendChild(el('li', { 'data-type': t }, el('code', { text: t }), el('span', { class: 'muted', text: ' ' + counts[t] })));
-        known.appendChild(el('option', { value: t }));
       });
       $('types-none').hidden = types.length > 0;
+      received = types;
+      suggest();
     }).catch(function () { /* the list of types is a convenience */ });
   }
 
@@ -551,6 +587,7 @@
     $('recover-since').value = since.toISOString().slice(0, 16);
     loadSubscriptions();
     loadRecent();
+    loadExamples();
     route();
     if (!refresher) {
       refresher = setInterval(function () {

@@ -196,6 +196,27 @@ class PortalBrowserTest {
   }
 
   @Test
+  void aTestToAnEndpointSendsTheExampleOfACataloguedTypeItsFilterTakes() {
+    TestNode.Response type = node.post("/event-types", new JsonObject().put("name", "refund.issued")
+        .put("description", "A refund was issued").put("example", new JsonObject().put("refund_id", "rf_example_1")));
+    assertThat(type.status()).as(type.body()).isEqualTo(201);
+    String id = node.post("/tenants/portal-a/subscriptions", new JsonObject()
+        .put("target_url", receiver.url() + "/refunds").put("events", List.of("refund.*"))).json().getString("id");
+    openPortal("");
+    wait.until(ExpectedConditions.presenceOfElementLocated(row(id)));
+
+    int before = receiver.count();
+    clickIn(row(id), ".act-test");
+    message("Example of refund.issued sent");
+    wait.until(d -> text("delivery-status").equals("succeeded"));
+    assertThat(text("delivery-type")).isEqualTo("refund.issued");
+    receiver.awaitCount(before + 1, WAIT);
+    TestReceiver.Received got = receiver.received().get(before);
+    assertThat(got.path()).endsWith("/refunds");
+    assertThat(got.bodyText()).contains("rf_example_1");
+  }
+
+  @Test
   void anEndpointCanBeEditedDisabledEnabledRotatedAndDeletedAfterTheConfirmation() {
     String id = node.post("/tenants/portal-a/subscriptions", new JsonObject().put("target_url", receiver.url()))
         .json().getString("id");
