@@ -11,32 +11,11 @@
   var editing = null;
   var shownWebhook = null;
 
-  // --- small helpers ---
+  // --- small helpers (dom.js: shared with the portal) ---
 
-  function $(id) {
-    return document.getElementById(id);
-  }
-
-  // Builds DOM from text only (never innerHTML), so nothing a receiver answered can run here.
-  function el(tag, attrs) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === 'text') {
-        node.textContent = attrs[k];
-      } else if (k === 'onclick') {
-        node.addEventListener('click', attrs[k]);
-      } else {
-        node.setAttribute(k, attrs[k]);
-      }
-    });
-    for (var i = 2; i < arguments.length; i++) {
-      var child = arguments[i];
-      if (child != null) {
-        node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
-      }
-    }
-    return node;
-  }
+  var $ = hookrelayDom.$;
+  var el = hookrelayDom.el;
+  var say = hookrelayDom.say;
 
   function fmt(n) {
     return n == null ? '–' : Number(n).toLocaleString('en');
@@ -46,41 +25,10 @@
     return iso ? new Date(iso).toLocaleTimeString('en-GB') : '–';
   }
 
-  function say(text, ok) {
-    var m = $('message');
-    m.textContent = text;
-    m.className = ok ? 'message ok' : 'message';
-    m.hidden = !text;
-    if (text) {
-      clearTimeout(say.timer);
-      say.timer = setTimeout(function () { m.hidden = true; }, 6000);
-    }
-  }
-
   function api(method, path, body) {
     // The actor header makes the audit log and disabled_reason say "the dashboard" rather than "the API".
     var init = { method: method, headers: { Authorization: 'Bearer ' + key, 'X-Hookrelay-Actor': 'dashboard' } };
-    if (body !== undefined) {
-      init.headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(body);
-    }
-    return fetch(path, init).then(function (r) {
-      if (r.status === 401) {
-        signOut('That key was refused.');
-        throw new Error('unauthorized');
-      }
-      if (r.status === 204) {
-        return null;
-      }
-      return r.json().then(function (data) {
-        if (!r.ok) {
-          var e = new Error(data && data.detail ? data.detail : 'HTTP ' + r.status);
-          e.status = r.status;
-          throw e;
-        }
-        return data;
-      });
-    });
+    return hookrelayDom.request(path, init, body, function () { signOut('That key was refused.'); });
   }
 
   // --- the key ---
@@ -435,32 +383,7 @@
   function showWebhook(id) {
     return api('GET', '/status/' + encodeURIComponent(id)).then(function (w) {
       shownWebhook = w;
-      $('delivery').hidden = false;
-      $('delivery-status').textContent = w.status;
-      $('delivery-status').className = 'badge ' + w.status;
-      $('delivery-outcome').textContent = w.final_outcome ? '(' + w.final_outcome + ')' : '';
-      $('delivery-id').textContent = w.webhook_id;
-      $('delivery-sub').textContent = w.subscription_id;
-      $('delivery-type').textContent = w.event_type || '–';
-      $('delivery-attempts').textContent = String(w.total_attempts);
-      $('delivery-next').textContent = w.next_retry_at ? when(w.next_retry_at) : '–';
-      $('retry').disabled = w.status === 'delivering';
-      var body = $('attempts-body');
-      body.textContent = '';
-      if (w.recent_attempts.length === 0) {
-        body.appendChild(el('tr', {}, el('td', { colspan: 7, class: 'muted', text: 'No attempt yet.' })));
-      }
-      w.recent_attempts.forEach(function (a) {
-        var excerpt = a.response_body || '';
-        body.appendChild(el('tr', { class: 'attempt' },
-          el('td', { text: String(a.attempt_number) }),
-          el('td', { text: when(a.timestamp) }),
-          el('td', {}, el('span', { class: 'badge ' + a.outcome.split(' ')[0], text: a.outcome })),
-          el('td', { class: 'code', text: a.status_code == null ? '–' : String(a.status_code) }),
-          el('td', { text: String(a.duration_ms) }),
-          el('td', { text: a.error || '' }),
-          el('td', { class: 'excerpt', title: excerpt, text: excerpt.length > 160 ? excerpt.slice(0, 160) + '…' : excerpt })));
-      });
+      hookrelayDom.showWebhook(w, when);
       return w;
     }).catch(function (err) {
       if (err.message !== 'unauthorized') {

@@ -6,6 +6,7 @@ import io.hookrelay.tenant.TenantCache;
 import io.hookrelay.tenant.TokenRepository;
 import io.hookrelay.tenant.Tokens;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -50,6 +51,13 @@ final class PortalRoutes {
       ctx.response().putHeader("x-frame-options", "DENY");
     }
     ctx.response().putHeader("referrer-policy", "no-referrer");
+    // The static handler's own redirect of /portal to /portal/ drops the query, and with it the platform's
+    // branding (?name=…&color=…); the browser keeps the #token fragment across the redirect by itself.
+    if (ctx.request().method() == HttpMethod.GET && ctx.request().path().equals("/portal")) {
+      String query = ctx.request().query();
+      ctx.response().setStatusCode(302).putHeader("location", "/portal/" + (query == null ? "" : "?" + query)).end();
+      return;
+    }
     ctx.next();
   }
 

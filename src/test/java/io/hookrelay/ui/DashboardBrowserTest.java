@@ -1,33 +1,23 @@
 package io.hookrelay.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.hookrelay.testing.Chromium;
 import io.hookrelay.testing.TestNode;
 import io.hookrelay.testing.TestReceiver;
 import io.vertx.core.json.JsonObject;
-import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.Alert;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -38,34 +28,20 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class DashboardBrowserTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static final List<String> BROWSERS = List.of("/usr/bin/chromium", "/usr/bin/chromium-browser",
-      "/usr/bin/google-chrome");
-  private static final List<String> DRIVERS = List.of("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
 
   private static TestNode node;
   private static TestReceiver receiver;
+  private static Chromium chromium;
   private static WebDriver browser;
   private static WebDriverWait wait;
-  private static Path profile;
 
   @BeforeAll
   static void start() throws Exception {
-    Optional<String> chromium = firstExisting(System.getenv("CHROME_BIN"), BROWSERS);
-    Optional<String> driver = firstExisting(System.getenv("CHROMEDRIVER"), DRIVERS);
-    assumeTrue(chromium.isPresent() && driver.isPresent(), "no Chromium and ChromeDriver found (looked for "
-        + BROWSERS + " and " + DRIVERS + "; install Debian's chromium and chromium-driver, as .ci/run does)");
+    Chromium.assumeInstalled();
     node = TestNode.start();
     receiver = TestReceiver.answering(200);
-    profile = Files.createTempDirectory("hookrelay-chromium");
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(chromium.get());
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--user-data-dir=" + profile);
-    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(driver.get()))
-        .usingAnyFreePort().build();
-    browser = new ChromeDriver(service, options);
-    browser.manage().window().setSize(new Dimension(1440, 1500));
+    chromium = Chromium.start(new Dimension(1440, 1500));
+    browser = chromium.driver;
     wait = new WebDriverWait(browser, WAIT);
     wait.ignoring(StaleElementReferenceException.class); // lists redraw when their data change
     browser.get(node.baseUrl + "/ui/");
@@ -79,9 +55,9 @@ class DashboardBrowserTest {
   @AfterAll
   static void stop() throws Exception {
     try {
-      if (browser != null) {
-        screenshot();
-        browser.quit();
+      if (chromium != null) {
+        chromium.screenshot("dashboard.png");
+        chromium.close();
       }
     } finally {
       if (receiver != null) {
@@ -90,25 +66,7 @@ class DashboardBrowserTest {
       if (node != null) {
         node.close();
       }
-      if (profile != null) {
-        try (Stream<Path> files = Files.walk(profile)) {
-          files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-      }
     }
-  }
-
-  private static void screenshot() throws Exception {
-    // Show a webhook with its attempts in the picture, as an operator would see it.
-    Path target = Path.of("target", "screenshots");
-    Files.createDirectories(target);
-    File shot = ((ChromeDriver) browser).getScreenshotAs(OutputType.FILE);
-    Files.copy(shot.toPath(), target.resolve("dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
-  }
-
-  private static Optional<String> firstExisting(String preferred, List<String> candidates) {
-    return Stream.concat(Stream.ofNullable(preferred), candidates.stream())
-        .filter(p -> new File(p).canExecute()).findFirst();
   }
 
   private static String text(String id) {
