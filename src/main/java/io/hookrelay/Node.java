@@ -9,10 +9,13 @@ import io.hookrelay.config.ConfigLoader;
 import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.config.Role;
 import io.hookrelay.delivery.DeliveryVerticle;
+import io.hookrelay.delivery.SubscriptionCache;
 import io.hookrelay.embedded.EmbeddedPostgres;
 import io.hookrelay.embedded.EmbeddedRedis;
 import io.hookrelay.metrics.Metrics;
 import io.hookrelay.metrics.MetricsSamplerVerticle;
+import io.hookrelay.ops.OperationalEvents;
+import io.hookrelay.ops.OperationalWebhookVerticle;
 import io.hookrelay.queue.QueuePollerVerticle;
 import io.hookrelay.recovery.RecoveryVerticle;
 import io.hookrelay.retention.RetentionVerticle;
@@ -200,7 +203,7 @@ public final class Node {
     // The shared pool's connections come from a client owned by whoever created the pool first; created inside a
     // verticle, undeploying that verticle would close it for every other one. Created here, outside any verticle,
     // it lives as long as Vert.x, and verticles can come and go.
-    Database.pool(vertx, config.databaseUrl(), config.databasePoolSize());
+    io.vertx.sqlclient.Pool pool = Database.pool(vertx, config.databaseUrl(), config.databasePoolSize());
     // All start at once; they stop in this order: no new webhooks, then no new jobs, then the workers finish what
     // they hold.
     List<Stage> stages = List.of(
@@ -212,7 +215,10 @@ public final class Node {
       deployed.add(0, stages.get(i).verticles().stream().map(d -> vertx.deployVerticle(d.verticle(),
           new DeploymentOptions().setInstances(d.instances()))).toList());
     }
-    List<Future<String>> all = deployed.stream().flatMap(List::stream).toList();
+    List<Future<String>> all = new ArrayList<>(deployed.stream().flatMap(List::stream).toList());
+    all.add(OperationalEvents.configure(pool, config)
+        .onSuccess(v -> SubscriptionCache.publishChange(vertx, OperationalEvents.SUBSCRIPTION))
+        .map("operational subscription"));
     return Future.all(all).onSuccess(v -> deployed.forEach(stage -> stopStages.add(
         stage.stream().map(Future::result).toList()))).mapEmpty();
   }
@@ -240,11 +246,16 @@ public final class Node {
     return feeders;
   }
 
+  /** The delivery instances, and where hookrelay's own events are stored (stopped last, so none is dropped). */
   private List<Deployment> workerVerticles() {
-    if (!config.hasRole(Role.DELIVERY)) {
-      return List.of();
+    List<Deployment> workers = new ArrayList<>();
+    if (config.hasRole(Role.DELIVERY)) {
+      workers.add(new Deployment(() -> new DeliveryVerticle(config, metrics, tracing), config.deliveryInstances()));
     }
-    return List.of(new Deployment(() -> new DeliveryVerticle(config, metrics, tracing), config.deliveryInstances()));
+    if (!config.operationalWebhookUrl().isEmpty()) {
+      workers.add(new Deployment(() -> new OperationalWebhookVerticle(config), 1));
+    }
+    return workers;
   }
 
   /** Undeploys stage after stage; each stage's verticles stop together. */

@@ -1,6 +1,7 @@
 package io.hookrelay.api;
 
 import io.hookrelay.config.HookrelayConfig;
+import io.hookrelay.ops.OperationalEvents;
 import io.hookrelay.delivery.Pem;
 import io.hookrelay.delivery.Signer;
 import io.hookrelay.delivery.SubscriptionCache;
@@ -223,6 +224,7 @@ final class SubscriptionRoutes {
         .compose(updated -> updated != null && Subscription.ENABLED.equals(status) && !updated.enabled()
             ? subscriptions.enable(scope, id, actor)
                 .compose(r -> enqueue(r.resumedDeliveries(), id).map(r.subscription()))
+                .onSuccess(s -> enabled(id, actor))
             : Future.succeededFuture(updated))
         .onComplete(ar -> {
           Subscription s = ar.succeeded() ? ar.result() : null;
@@ -292,11 +294,18 @@ final class SubscriptionRoutes {
         ctx.fail(ApiError.notFound("no subscription with id " + id));
       } else {
         SubscriptionCache.publishChange(vertx, id);
+        enabled(id, actor(ctx));
         List<UUID> resumed = ar.result().resumedDeliveries();
         enqueue(resumed, id).onComplete(x -> Json.send(ctx, 200,
             ar.result().subscription().toJson().put("resumed_deliveries", resumed.size())));
       }
     });
+  }
+
+  /** The operator hears of a subscription enabled again, and by whom. */
+  private void enabled(UUID id, String actor) {
+    OperationalEvents.emit(vertx, OperationalEvents.SUBSCRIPTION_ENABLED,
+        new JsonObject().put("subscription_id", id.toString()).put("actor", actor));
   }
 
   private void recover(RoutingContext ctx) {

@@ -1,5 +1,6 @@
 package io.hookrelay.api;
 
+import io.hookrelay.ops.OperationalEvents;
 import io.hookrelay.delivery.SubscriptionCache;
 import io.hookrelay.store.Times;
 import io.hookrelay.tenant.Principal;
@@ -181,7 +182,14 @@ final class TenantRoutes {
         return Future.failedFuture(new ApiError(409, "default_tenant", "the default tenant cannot be deleted: the "
             + "unscoped routes and the seed API address it"));
       }
-      return tenants.markDeleting(scope, t.id()).map(marked -> marked ? t.id() : null);
+      refuseSystemTenant(t);
+      return tenants.markDeleting(scope, t.id()).map(marked -> {
+        if (marked) {
+          OperationalEvents.emit(vertx, OperationalEvents.TENANT_DELETED,
+              new JsonObject().put("tenant_id", t.id().toString()).put("uid", t.uid()));
+        }
+        return marked ? t.id() : null;
+      });
     }).onComplete(ar -> {
       if (ar.failed()) {
         ctx.fail(ar.cause() instanceof ApiError ? ar.cause() : ApiError.databaseUnavailable());
@@ -195,8 +203,21 @@ final class TenantRoutes {
     });
   }
 
+  /** The system tenant carries hookrelay's own webhooks: it takes no tokens nor portal links and is never deleted. */
+  private static void refuseSystemTenant(Tenant t) {
+    refuseSystemTenant(t.id());
+  }
+
+  private static void refuseSystemTenant(UUID tenantId) {
+    if (OperationalEvents.SYSTEM_TENANT.equals(tenantId)) {
+      throw new ApiError(409, "system_tenant", "the system tenant holds hookrelay's operational webhooks: it takes "
+          + "no tokens and no portal links, and cannot be deleted");
+    }
+  }
+
   private void createToken(RoutingContext ctx) {
     Access.requireAdmin(ctx);
+    refuseSystemTenant(Access.scope(ctx).tenantId());
     JsonObject body = ctx.body() != null && ctx.body().length() > 0 ? Json.object(ctx) : new JsonObject();
     for (String field : body.fieldNames()) {
       if (!TOKEN_FIELDS.contains(field)) {
@@ -258,6 +279,7 @@ final class TenantRoutes {
    */
   private void portalLink(RoutingContext ctx) {
     Access.requireAdmin(ctx);
+    refuseSystemTenant(Access.scope(ctx).tenantId());
     if (ctx.body() != null && ctx.body().length() > 0 && !Json.object(ctx).isEmpty()) {
       throw ApiError.unprocessable("a portal link takes no fields: send {} or no body");
     }

@@ -31,4 +31,11 @@ public final class Addresses {
 
   /** Publish: a JSON snapshot of this node's counters every second, for the dashboard's live charts. */
   public static final String STATS_TICK = "hookrelay.stats.tick";
+
+  /**
+   * One of hookrelay's own events, sent to this node's OperationalWebhookVerticle (local, fire and forget):
+   * {@code {"type": "subscription.disabled" | "subscription.enabled" | "delivery.failed" | "tenant.deleted",
+   * "data": {...}}}.
+   */
+  public static final String OPERATIONAL_EVENT = "hookrelay.operational.event";
 }

@@ -156,7 +156,37 @@ public final class ConfigLoader {
         bool("require_known_event_types"),
         duration("portal_link_ttl", Duration.ofMinutes(1), Duration.ofDays(7)),
         frameAncestors(),
-        publicUrl());
+        publicUrl(),
+        operationalWebhookUrl(),
+        operationalWebhookSecret());
+  }
+
+  /** Where hookrelay's own events go; empty for nowhere. An operator's setting, so private targets are its call. */
+  private String operationalWebhookUrl() {
+    String url = raw("operational_webhook_url").trim();
+    if (url.isEmpty()) {
+      return "";
+    }
+    String problem = io.hookrelay.delivery.TargetGuard.problemWithUrl(url, true);
+    if (problem != null) {
+      throw new ConfigException(name("operational_webhook_url") + ": " + problem.replace("target_url", "the URL"));
+    }
+    return url;
+  }
+
+  /** The signing secret of the operational webhooks: required with a URL, in the form a subscription's takes. */
+  private String operationalWebhookSecret() {
+    String secret = raw("operational_webhook_secret").trim();
+    boolean hasUrl = !raw("operational_webhook_url").trim().isEmpty();
+    if (hasUrl && secret.isEmpty()) {
+      throw new ConfigException(name("operational_webhook_secret") + ": required when "
+          + name("operational_webhook_url") + " is set (whsec_ + base64, or 8 to 128 printable characters)");
+    }
+    if (!secret.isEmpty() && !io.hookrelay.delivery.Signer.isValidSecret(secret)) {
+      throw new ConfigException(name("operational_webhook_secret") + ": must be whsec_ + base64 of 24 to 64 bytes, or "
+          + "8 to 128 printable ASCII characters without spaces");
+    }
+    return secret;
   }
 
   /** CSP frame-ancestors sources: origins (https://shop.example), 'self', or empty for no framing at all. */

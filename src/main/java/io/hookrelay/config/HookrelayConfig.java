@@ -60,7 +60,9 @@ public record HookrelayConfig(
     boolean requireKnownEventTypes,
     Duration portalLinkTtl,
     String portalFrameAncestors,
-    String publicUrl) {
+    String publicUrl,
+    String operationalWebhookUrl,
+    String operationalWebhookSecret) {
 
   public boolean embeddedDatabase() {
     return databaseUrl.isBlank();

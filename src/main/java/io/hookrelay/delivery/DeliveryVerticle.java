@@ -3,6 +3,7 @@ package io.hookrelay.delivery;
 import io.hookrelay.bus.Addresses;
 import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.metrics.Metrics;
+import io.hookrelay.ops.OperationalEvents;
 import io.hookrelay.queue.DeliveryQueue;
 import io.hookrelay.store.AttemptRecorder;
 import io.hookrelay.store.Database;
@@ -66,7 +67,7 @@ public final class DeliveryVerticle extends VerticleBase {
     subscriptions = new SubscriptionCache(vertx, new SubscriptionRepository(pool));
     recorder = new AttemptRecorder(vertx, new DeliveryRepository(pool),
         new DeliveryQueue(redis, config.redisKeyPrefix()), config.visibilityTimeout(),
-        config.circuitBreakerThreshold(), (id, reason) -> SubscriptionCache.publishChange(vertx, id));
+        config.circuitBreakerThreshold(), this::disabled);
     target = new TargetClient(vertx, config);
     attempts = new Attempts(target, recorder, new RetryPolicy(config.retrySchedule(), config.maxAttempts()), metrics,
         tracing);
@@ -166,6 +167,15 @@ public final class DeliveryVerticle extends VerticleBase {
     });
   }
 
+  /** A subscription that recorded outcomes disabled (circuit breaker, 410): caches drop it, the operator hears. */
+  private void disabled(UUID id, String reason) {
+    SubscriptionCache.publishChange(vertx, id);
+    if (!OperationalEvents.isOwn(id)) {
+      OperationalEvents.emit(vertx, OperationalEvents.SUBSCRIPTION_DISABLED,
+          new JsonObject().put("subscription_id", id.toString()).put("reason", reason));
+    }
+  }
+
   private void attempt(Ready ready) {
     attemptsRunning++;
     UUID subscriptionId = ready.job().subscription().id();
@@ -174,10 +184,15 @@ public final class DeliveryVerticle extends VerticleBase {
       attemptsRunning--;
       scheduler.finished(subscriptionId, System.nanoTime() - started);
     }, () -> abandoning).onComplete(ar -> {
-      if (ar.succeeded()) {
-        replies.done(ready.job());
-      } else {
+      if (ar.failed()) {
         replies.released(ready.job());
+        return;
+      }
+      replies.done(ready.job());
+      if (OutcomePolicy.FAILED.equals(ar.result().decision().newStatus()) && !OperationalEvents.isOwn(subscriptionId)) {
+        OperationalEvents.emit(vertx, OperationalEvents.DELIVERY_FAILED, new JsonObject()
+            .put("webhook_id", ready.claimed().id().toString()).put("subscription_id", subscriptionId.toString())
+            .put("attempts", ar.result().attemptNumber()).put("last_error", ar.result().decision().lastError()));
       }
     });
   }
