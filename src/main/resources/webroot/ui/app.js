@@ -451,6 +451,19 @@
   $('tenant-filter').addEventListener('change', function () {
     loadSubscriptions.last = null;
     loadSubscriptions();
+    $('open-portal').disabled = !$('tenant-filter').value;
+  });
+  // A fresh portal link for the chosen tenant, opened in a new tab: what its customer would see.
+  $('open-portal').addEventListener('click', function () {
+    var tenant = $('tenant-filter').value;
+    if (!tenant) { return; }
+    var tab = window.open('about:blank', '_blank');
+    api('POST', '/tenants/' + encodeURIComponent(tenant) + '/portal-link', {}).then(function (link) {
+      if (tab) { tab.location = link.url; } else { window.location.assign(link.url); }
+    }).catch(function (err) {
+      if (tab) { tab.close(); }
+      say('Opening the portal failed: ' + err.message);
+    });
   });
 
   // --- start ---

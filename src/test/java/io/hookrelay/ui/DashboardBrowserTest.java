@@ -214,6 +214,23 @@ class DashboardBrowserTest {
     wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#subs-body tr[data-id='" + inTenant + "']")));
     wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#subs-body tr[data-id='" + inDefault + "']"), 0));
     assertThat(browser.findElements(By.cssSelector("#subs-body tr[data-id]"))).hasSize(1);
+
+    // Open portal: a new tab with a fresh link for the chosen tenant, signed in as that tenant's customer
+    String dashboard = browser.getWindowHandle();
+    java.util.Set<String> before = browser.getWindowHandles();
+    browser.findElement(By.id("open-portal")).click();
+    wait.until(d -> d.getWindowHandles().size() > before.size());
+    String portal = browser.getWindowHandles().stream().filter(h -> !before.contains(h)).findFirst().orElseThrow();
+    browser.switchTo().window(portal);
+    try {
+      wait.until(d -> d.getCurrentUrl().contains("/portal"));
+      wait.until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("body"), receiver.url() + "/tenant"));
+      assertThat(browser.getCurrentUrl()).doesNotContain("token=");
+      assertThat(browser.findElement(By.tagName("body")).getText()).doesNotContain(receiver.url() + "/default");
+    } finally {
+      browser.close();
+      browser.switchTo().window(dashboard);
+    }
     new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("tenant-filter"))).selectByValue("");
     wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#subs-body tr[data-id='" + inDefault + "']")));
   }
