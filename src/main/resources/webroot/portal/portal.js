@@ -322,11 +322,42 @@
 
   function loadExamples() {
     return api('GET', '/event-types?limit=1000').then(function (types) {
+      showCatalogue(types);
       types = types.filter(function (t) { return !t.deprecated; });
       examples = types.filter(function (t) { return t.example != null; });
       catalogued = types.map(function (t) { return t.name; });
       suggest();
     }).catch(function () { /* without a catalogue, tests send a sample payload */ });
+  }
+
+  // The catalogue as the customer reads it: name, what it means, whether a schema checks it, deprecation.
+  function showCatalogue(types) {
+    var body = $('catalogue-body');
+    body.textContent = '';
+    $('catalogue-none').hidden = types.length > 0;
+    types.forEach(function (t) {
+      body.appendChild(el('tr', { class: 'event-type' },
+        el('td', {}, el('code', { text: t.name })),
+        el('td', { text: t.description || '' }),
+        el('td', { class: 'muted', text: (t.schema ? 'schema-checked' : '') + (t.deprecated ? ' deprecated' : '') })));
+    });
+  }
+
+  // An endpoint's own delivery policy, or the platform's defaults where it sets none.
+  function policyText(s) {
+    var parts = [];
+    parts.push(s.retry_schedule ? 'retries after ' + s.retry_schedule.join(', ') : 'the platform\'s retry schedule');
+    parts.push(s.max_attempts ? 'at most ' + s.max_attempts + ' attempts' : 'the platform\'s attempt limit');
+    parts.push(s.timeout ? 'timeout ' + s.timeout : 'the platform\'s timeout');
+    if (s.ordering === 'per_key') {
+      parts.push('in order per key (' + (s.ordering_on_failure === 'block' ? 'a failed webhook holds its key' : 'failed webhooks are skipped') + ')');
+    }
+    return parts.join('; ');
+  }
+
+  function headersText(s) {
+    var names = Object.keys(s.headers || {});
+    return names.length === 0 ? '–' : names.map(function (n) { return n + ': ' + s.headers[n]; }).join(', ');
   }
 
   // The events field suggests the catalogue's types and the ones received.
@@ -394,6 +425,8 @@
       $('endpoint-status').className = 'badge ' + s.status;
       $('endpoint-reason').textContent = s.disabled_reason || '';
       $('endpoint-description').textContent = s.description || '–';
+      $('endpoint-policy').textContent = policyText(s);
+      $('endpoint-headers').textContent = headersText(s); // values come masked from the API
       var body = $('endpoint-attempts');
       body.textContent = '';
       if (both[1].length === 0) {

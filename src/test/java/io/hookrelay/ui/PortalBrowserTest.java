@@ -201,9 +201,16 @@ class PortalBrowserTest {
         .put("description", "A refund was issued").put("example", new JsonObject().put("refund_id", "rf_example_1")));
     assertThat(type.status()).as(type.body()).isEqualTo(201);
     String id = node.post("/tenants/portal-a/subscriptions", new JsonObject()
-        .put("target_url", receiver.url() + "/refunds").put("events", List.of("refund.*"))).json().getString("id");
+        .put("target_url", receiver.url() + "/refunds").put("events", List.of("refund.*")).put("max_attempts", 3)
+        .put("headers", new JsonObject().put("Authorization", "Bearer gateway-secret-0123456789"))).json().getString("id");
     openPortal("");
     wait.until(ExpectedConditions.presenceOfElementLocated(row(id)));
+    // the platform's catalogue is listed, and the endpoint's own policy shows, its header value masked
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("catalogue-body"), "refund.issued"));
+    assertThat(browser.findElement(By.id("catalogue-body")).getText()).contains("A refund was issued");
+    browser.get(browser.getCurrentUrl().replaceAll("#.*$", "") + "#endpoint=" + id);
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("endpoint-policy"), "at most 3 attempts"));
+    assertThat(text("endpoint-headers")).startsWith("authorization: ").doesNotContain("gateway-secret");
 
     int before = receiver.count();
     clickIn(row(id), ".act-test");
