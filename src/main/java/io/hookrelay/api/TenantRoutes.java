@@ -347,7 +347,11 @@ final class TenantRoutes {
       if (m.encode().length() > MAX_METADATA_BYTES) {
         throw ApiError.unprocessable("metadata must be at most " + MAX_METADATA_BYTES + " bytes of JSON");
       }
-      Json.storable("metadata", m.encode(), 422);
+      String encoded = m.encode();
+      Json.storable("metadata", encoded, 422);
+      if (encoded.contains("\\u0000")) { // a NUL escaped in JSON: PostgreSQL's jsonb cannot store it either
+        throw ApiError.unprocessable("metadata must not contain NUL characters (\\u0000)");
+      }
       metadata = m;
     }
     boolean setMax = false;

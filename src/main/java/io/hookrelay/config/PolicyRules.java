@@ -30,7 +30,8 @@ public final class PolicyRules {
     }
     for (Duration step : steps) {
       if (step.compareTo(RETRY_STEP_MAX) > 0) {
-        return "must be " + RETRY_SCHEDULE_RULE + ", got a step of " + Durations.format(step);
+        // not the step itself: one of billions of days does not even fit in milliseconds to be printed
+        return "must be " + RETRY_SCHEDULE_RULE + ", got a step longer than " + Durations.format(RETRY_STEP_MAX);
       }
     }
     return null;

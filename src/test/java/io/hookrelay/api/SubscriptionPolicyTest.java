@@ -119,6 +119,15 @@ class SubscriptionPolicyTest {
   }
 
   @Test
+  void aRetryStepTooLongToPrintIsA422NotAnError() {
+    // found by Schemathesis: a step of billions of days overflowed while the refusal was being written
+    TestNode.Response r = node.post("/subscriptions", new JsonObject().put("target_url", "http://127.0.0.1:9/x")
+        .put("retry_schedule", new JsonArray().add("642268417586d")));
+    assertThat(r.status()).isEqualTo(422);
+    assertThat(r.json().getString("detail")).startsWith("retry_schedule must be").contains("longer than 30d");
+  }
+
+  @Test
   void everyRefusedNameIsNamedAtOnce() {
     JsonObject body = new JsonObject().put("target_url", TARGET)
         .put("headers", new JsonObject().put("Webhook-Id", "x").put("Host", "y"));
