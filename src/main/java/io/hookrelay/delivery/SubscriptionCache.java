@@ -92,9 +92,11 @@ public final class SubscriptionCache {
     if (complete) {
       return Future.succeededFuture(new ArrayList<>(byId.values()));
     }
-    if (loading == null) {
+    Future<List<Subscription>> current = loading;
+    if (current == null) {
       long seen = generation;
       Future<List<Subscription>> load = repository.all();
+      current = load;
       loading = load;
       load.onComplete(ar -> {
         if (loading == load) {
@@ -113,7 +115,7 @@ public final class SubscriptionCache {
         }
       });
     }
-    return loading;
+    return current; // a load already complete has cleared the field by now
   }
 
   private void invalidate(JsonObject change) {

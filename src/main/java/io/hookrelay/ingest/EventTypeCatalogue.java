@@ -96,10 +96,13 @@ public final class EventTypeCatalogue {
     if (byName != null) {
       return Future.succeededFuture(byName);
     }
-    if (loading == null) {
+    Future<Map<String, Known>> current = loading;
+    if (current == null) {
       long seen = generation;
       Future<Map<String, Known>> load = repository.all().map(EventTypeCatalogue::byName);
+      current = load;
       loading = load;
+      // a load already complete runs this at once: answer the local, not the field it just cleared
       load.onComplete(ar -> {
         if (loading == load) {
           loading = null;
@@ -109,7 +112,7 @@ public final class EventTypeCatalogue {
         }
       });
     }
-    return loading;
+    return current;
   }
 
   private static Map<String, Known> byName(List<EventType> types) {
