@@ -31,6 +31,23 @@ public final class ApiError extends RuntimeException {
     return new ApiError(404, "not_found", what);
   }
 
+  /**
+   * What a failed store call means for the client: an ApiError stays itself; PostgreSQL refusing a value (SQLSTATE
+   * class 22, a data exception: a NUL in text, a number out of range) is the request's fault, a 400; anything else
+   * is the database being unreachable or failing, a 503 with nothing stored.
+   */
+  public static ApiError store(Throwable cause) {
+    if (cause instanceof ApiError e) {
+      return e;
+    }
+    if (cause instanceof io.vertx.pgclient.PgException pg && pg.getSqlState() != null
+        && pg.getSqlState().startsWith("22")) {
+      return badRequest("invalid_value", "a value in the request cannot be stored or compared (a NUL character, or a "
+          + "number out of range)");
+    }
+    return databaseUnavailable();
+  }
+
   public static ApiError databaseUnavailable() {
     return new ApiError(503, "database_unavailable", "the database cannot be reached; nothing was stored, try again");
   }

@@ -60,7 +60,7 @@ public final class ApiKeyAuth implements Handler<RoutingContext> {
     if (tokens != null && Tokens.isTenantCredential(presented)) {
       tenantPrincipal(presented).onComplete(ar -> {
         if (ar.failed()) {
-          ctx.fail(ApiError.databaseUnavailable());
+          ctx.fail(ApiError.store(ar.cause()));
         } else if (ar.result() == null) {
           refuse(ctx, "invalid, expired or revoked tenant token");
         } else {

@@ -61,7 +61,7 @@ final class DeliveryListRoutes {
         .onSuccess(page -> Json.send(ctx, 200, new JsonObject()
             .put("data", page.data())
             .put("next_cursor", page.more() ? new Cursor(page.lastCreatedAt(), page.lastId()).encode() : null)))
-        .onFailure(err -> ctx.fail(ApiError.databaseUnavailable()));
+        .onFailure(err -> ctx.fail(ApiError.store(err)));
   }
 
   private static String nonEmpty(RoutingContext ctx, String name) {

@@ -64,7 +64,7 @@ final class EventTypeRoutes {
         })
         .onFailure(err -> ctx.fail(err instanceof EventTypeRepository.NameTaken
             ? new ApiError(409, "conflict", err.getMessage())
-            : err instanceof ApiError ? err : ApiError.databaseUnavailable()));
+            : ApiError.store(err)));
   }
 
   private void list(RoutingContext ctx) {
@@ -76,7 +76,7 @@ final class EventTypeRoutes {
           list.forEach(t -> out.add(t.toJson()));
           Json.send(ctx, 200, out);
         })
-        .onFailure(err -> ctx.fail(ApiError.databaseUnavailable()));
+        .onFailure(err -> ctx.fail(ApiError.store(err)));
   }
 
   private void get(RoutingContext ctx) {
@@ -107,7 +107,7 @@ final class EventTypeRoutes {
     String name = pathName(ctx);
     types.delete(Access.scope(ctx), name).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ApiError.databaseUnavailable());
+        ctx.fail(ApiError.store(ar.cause()));
       } else if (!ar.result()) {
         ctx.fail(ApiError.notFound("no event type named '" + name + "'"));
       } else {
@@ -143,7 +143,7 @@ final class EventTypeRoutes {
 
   private static void respond(RoutingContext ctx, String name, EventType t, Throwable failure) {
     if (failure != null) {
-      ctx.fail(failure instanceof ApiError ? failure : ApiError.databaseUnavailable());
+      ctx.fail(ApiError.store(failure));
     } else if (t == null) {
       ctx.fail(ApiError.notFound("no event type named '" + name + "'"));
     } else {

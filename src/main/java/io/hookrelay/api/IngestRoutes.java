@@ -165,7 +165,7 @@ final class IngestRoutes {
               return s;
             })).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ar.cause() instanceof ApiError ? ar.cause() : ApiError.databaseUnavailable());
+        ctx.fail(ApiError.store(ar.cause()));
         return;
       }
       Subscription s = ar.result();
@@ -254,7 +254,7 @@ final class IngestRoutes {
       return subscriptions.ofTenant(t.id()).map(list -> new Fanout(t, list));
     }).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ar.cause() instanceof ApiError ? ar.cause() : ApiError.databaseUnavailable());
+        ctx.fail(ApiError.store(ar.cause()));
         return;
       }
       UUID tenantId = ar.result().tenant().id();
@@ -324,7 +324,7 @@ final class IngestRoutes {
     Principal principal = Access.principal(ctx);
     Future.all(subscriptions.get(id), catalogue.get(eventType)).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ApiError.databaseUnavailable());
+        ctx.fail(ApiError.store(ar.cause()));
         return;
       }
       Subscription found = ar.result().resultAt(0);
@@ -420,8 +420,9 @@ final class IngestRoutes {
       return;
     }
     // The client only learns that nothing was stored; the operator needs the reason.
-    log.warn("ingest not stored, answering 503: {}", cause.toString());
-    ctx.fail(ApiError.databaseUnavailable());
+    ApiError answer = ApiError.store(cause);
+    log.warn("ingest not stored, answering {}: {}", answer.status(), cause.toString());
+    ctx.fail(answer);
   }
 
   private void checkBacklog(RoutingContext ctx) {

@@ -84,7 +84,7 @@ final class PortalRoutes {
                     .put("tenant", t.toJson()))))
         .onComplete(ar -> {
           if (ar.failed()) {
-            ctx.fail(ApiError.databaseUnavailable());
+            ctx.fail(ApiError.store(ar.cause()));
           } else if (ar.result() == null) {
             ctx.response().putHeader("www-authenticate", "Bearer");
             Errors.send(ctx, 401, "unauthorized", "the portal link is invalid, expired or already used: ask for a "

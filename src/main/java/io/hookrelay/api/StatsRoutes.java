@@ -67,7 +67,7 @@ final class StatsRoutes {
     Scope scope = Access.scope(ctx);
     if (!scope.everyTenant()) {
       // A tenant sees its own counts; the node's queues and rates are every tenant's, so they are not its to see.
-      counts(scope).onSuccess(c -> Json.send(ctx, 200, c)).onFailure(err -> ctx.fail(ApiError.databaseUnavailable()));
+      counts(scope).onSuccess(c -> Json.send(ctx, 200, c)).onFailure(err -> ctx.fail(ApiError.store(err)));
       return;
     }
     Future<JsonObject> counted = counts(scope);
@@ -75,7 +75,7 @@ final class StatsRoutes {
     Future<Long> retry = queue.retryDepth();
     counted.onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ApiError.databaseUnavailable());
+        ctx.fail(ApiError.store(ar.cause()));
         return;
       }
       // Redis depths are best effort here: a stale sample beats failing the whole answer.

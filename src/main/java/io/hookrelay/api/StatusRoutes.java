@@ -42,7 +42,7 @@ final class StatusRoutes {
     UUID id = Json.pathId(ctx, "id", "webhook");
     deliveries.status(Access.scope(ctx), id, RECENT_ATTEMPTS).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ApiError.databaseUnavailable());
+        ctx.fail(ApiError.store(ar.cause()));
       } else if (ar.result() == null) {
         ctx.fail(ApiError.notFound("no webhook with id " + id));
       } else {
@@ -61,7 +61,7 @@ final class StatusRoutes {
             : deliveries.statusOf(scope, id).map(status -> status == null ? "unknown" : "busy"))
         .onComplete(ar -> {
           if (ar.failed()) {
-            ctx.fail(ApiError.databaseUnavailable());
+            ctx.fail(ApiError.store(ar.cause()));
           } else if ("unknown".equals(ar.result())) {
             ctx.fail(ApiError.notFound("no webhook with id " + id));
           } else if ("busy".equals(ar.result())) {
@@ -94,7 +94,7 @@ final class StatusRoutes {
         })
         .onComplete(ar -> {
           if (ar.failed()) {
-            ctx.fail(ApiError.databaseUnavailable());
+            ctx.fail(ApiError.store(ar.cause()));
           } else if (ar.result() == null) {
             ctx.fail(ApiError.notFound("no webhook with id " + id));
           } else if (ar.result().isEmpty()) {
@@ -111,6 +111,6 @@ final class StatusRoutes {
     int limit = Json.intParam(ctx, "limit", 50, 1, 1000);
     audit.recent(pool, Access.scope(ctx), limit)
         .onSuccess(rows -> Json.send(ctx, 200, rows))
-        .onFailure(err -> ctx.fail(ApiError.databaseUnavailable()));
+        .onFailure(err -> ctx.fail(ApiError.store(err)));
   }
 }

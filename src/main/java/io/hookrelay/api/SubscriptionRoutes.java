@@ -126,7 +126,7 @@ final class SubscriptionRoutes {
                 + "the tenant's limit of " + limit.limit() + " subscriptions is reached; delete one or raise the "
                 + "tenant's limits.max_subscriptions")
             : err instanceof SubscriptionRepository.TenantGone ? ApiError.notFound("no such tenant")
-            : ApiError.databaseUnavailable()));
+            : ApiError.store(err)));
   }
 
   /**
@@ -170,7 +170,7 @@ final class SubscriptionRoutes {
           list.forEach(s -> out.add(s.toJson()));
           Json.send(ctx, 200, out);
         })
-        .onFailure(err -> ctx.fail(ApiError.databaseUnavailable()));
+        .onFailure(err -> ctx.fail(ApiError.store(err)));
   }
 
   private void get(RoutingContext ctx) {
@@ -256,7 +256,7 @@ final class SubscriptionRoutes {
     UUID id = Json.pathId(ctx, "id", "subscription");
     subscriptions.delete(Access.scope(ctx), id, actor(ctx)).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ApiError.databaseUnavailable());
+        ctx.fail(ApiError.store(ar.cause()));
       } else if (!ar.result()) {
         ctx.fail(ApiError.notFound("no subscription with id " + id));
       } else {
@@ -275,7 +275,7 @@ final class SubscriptionRoutes {
         .compose(s -> s == null && given != null ? refusedSecret(scope, id) : Future.succeededFuture(s))
         .onComplete(ar -> {
           if (ar.failed()) {
-            ctx.fail(ar.cause() instanceof ApiError ? ar.cause() : ApiError.databaseUnavailable());
+            ctx.fail(ApiError.store(ar.cause()));
           } else if (ar.result() == null) {
             ctx.fail(ApiError.notFound("no subscription with id " + id));
           } else {
@@ -289,7 +289,7 @@ final class SubscriptionRoutes {
     UUID id = Json.pathId(ctx, "id", "subscription");
     subscriptions.enable(Access.scope(ctx), id, actor(ctx)).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ApiError.databaseUnavailable());
+        ctx.fail(ApiError.store(ar.cause()));
       } else if (ar.result() == null) {
         ctx.fail(ApiError.notFound("no subscription with id " + id));
       } else {
@@ -326,7 +326,7 @@ final class SubscriptionRoutes {
             : deliveries.recoverFailed(scope, id, since))
         .onComplete(ar -> {
           if (ar.failed()) {
-            ctx.fail(ApiError.databaseUnavailable());
+            ctx.fail(ApiError.store(ar.cause()));
           } else if (ar.result() == null) {
             ctx.fail(ApiError.notFound("no subscription with id " + id));
           } else {
@@ -344,7 +344,7 @@ final class SubscriptionRoutes {
         .compose(s -> s == null ? Future.succeededFuture((JsonArray) null) : deliveries.attemptsOf(scope, id, limit))
         .onComplete(ar -> {
           if (ar.failed()) {
-            ctx.fail(ApiError.databaseUnavailable());
+            ctx.fail(ApiError.store(ar.cause()));
           } else if (ar.result() == null) {
             ctx.fail(ApiError.notFound("no subscription with id " + id));
           } else {
@@ -386,7 +386,7 @@ final class SubscriptionRoutes {
 
   private static void respond(RoutingContext ctx, UUID id, Subscription s, Throwable failure) {
     if (failure != null) {
-      ctx.fail(failure instanceof ApiError ? failure : ApiError.databaseUnavailable());
+      ctx.fail(ApiError.store(failure));
     } else if (s == null) {
       ctx.fail(ApiError.notFound("no subscription with id " + id));
     } else {

@@ -72,7 +72,7 @@ final class TenantRoutes {
     String ref = ctx.pathParam("tenant");
     cache.find(ref).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ApiError.databaseUnavailable());
+        ctx.fail(ApiError.store(ar.cause()));
       } else if (ar.result() == null || !principal.reaches(ar.result().id())) {
         ctx.fail(noTenant(ref));
       } else {
@@ -106,7 +106,7 @@ final class TenantRoutes {
     int limit = Json.intParam(ctx, "limit", 100, 1, 1000);
     tenants.list(Access.scope(ctx), skip, limit).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ApiError.databaseUnavailable());
+        ctx.fail(ApiError.store(ar.cause()));
       } else {
         JsonArray out = new JsonArray();
         ar.result().forEach(t -> out.add(t.toJson()));
@@ -120,7 +120,7 @@ final class TenantRoutes {
     String ref = ctx.pathParam("tenant");
     tenants.find(Access.scope(ctx), ref).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ApiError.databaseUnavailable());
+        ctx.fail(ApiError.store(ar.cause()));
       } else if (ar.result() == null) {
         ctx.fail(noTenant(ref));
       } else {
@@ -192,7 +192,7 @@ final class TenantRoutes {
       });
     }).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ar.cause() instanceof ApiError ? ar.cause() : ApiError.databaseUnavailable());
+        ctx.fail(ApiError.store(ar.cause()));
       } else if (ar.result() == null) {
         ctx.fail(noTenant(ref));
       } else {
@@ -243,7 +243,7 @@ final class TenantRoutes {
     tokens.create(Access.scope(ctx), TokenRepository.API, description, Boolean.TRUE.equals(ro), expiresAt)
         .onComplete(ar -> {
           if (ar.failed()) {
-            ctx.fail(ApiError.databaseUnavailable());
+            ctx.fail(ApiError.store(ar.cause()));
           } else if (ar.result() == null) {
             ctx.fail(noTenant(ctx.pathParam("tenant")));
           } else {
@@ -255,7 +255,7 @@ final class TenantRoutes {
   private void listTokens(RoutingContext ctx) {
     Access.requireAdmin(ctx);
     tokens.list(Access.scope(ctx)).onSuccess(list -> Json.send(ctx, 200, list))
-        .onFailure(err -> ctx.fail(ApiError.databaseUnavailable()));
+        .onFailure(err -> ctx.fail(ApiError.store(err)));
   }
 
   private void revokeToken(RoutingContext ctx) {
@@ -263,7 +263,7 @@ final class TenantRoutes {
     UUID id = Json.pathId(ctx, "id", "token");
     tokens.revoke(Access.scope(ctx), id).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ApiError.databaseUnavailable());
+        ctx.fail(ApiError.store(ar.cause()));
       } else if (!ar.result()) {
         ctx.fail(ApiError.notFound("no token with id " + id));
       } else {
@@ -288,7 +288,7 @@ final class TenantRoutes {
         : ctx.request().scheme() + "://" + ctx.request().authority().toString();
     tokens.create(Access.scope(ctx), TokenRepository.PORTAL_LINK, null, false, expiresAt).onComplete(ar -> {
       if (ar.failed()) {
-        ctx.fail(ApiError.databaseUnavailable());
+        ctx.fail(ApiError.store(ar.cause()));
       } else if (ar.result() == null) {
         ctx.fail(noTenant(ctx.pathParam("tenant")));
       } else {
@@ -306,7 +306,7 @@ final class TenantRoutes {
     if (err instanceof TenantRepository.UidTaken) {
       return new ApiError(409, "uid_taken", "a tenant with uid '" + uid + "' already exists");
     }
-    return ApiError.databaseUnavailable();
+    return ApiError.store(err);
   }
 
   /** The fields of a create (uid required), a PATCH, or a PUT (uid from the path; the body's must agree). */

@@ -47,7 +47,7 @@ final class UiRoutes {
     // Read from the table, not a cache: a type created a moment ago is in the next document.
     router.get("/openapi.json").handler(ctx -> eventTypes.all()
         .onSuccess(types -> Json.send(ctx, 200, OpenApiWebhooks.document(types)))
-        .onFailure(err -> ctx.fail(ApiError.databaseUnavailable())));
+        .onFailure(err -> ctx.fail(ApiError.store(err))));
   }
 
   private static String webjar(String group, String artifact) {
