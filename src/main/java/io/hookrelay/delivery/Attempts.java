@@ -2,6 +2,7 @@ package io.hookrelay.delivery;
 
 import io.hookrelay.delivery.OutcomePolicy.Decision;
 import io.hookrelay.metrics.Metrics;
+import io.hookrelay.ops.OperationalEvents;
 import io.hookrelay.store.AttemptRecorder;
 import io.hookrelay.store.DeliveryRepository.AttemptRecord;
 import io.hookrelay.store.DeliveryRepository.Claimed;
@@ -9,6 +10,7 @@ import io.hookrelay.store.DeliveryRepository.KeyPosition;
 import io.hookrelay.store.Subscription;
 import io.hookrelay.tracing.Tracing;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -18,11 +20,15 @@ import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One attempt of a claimed delivery: sends it, judges the answer, and puts the outcome on record. */
+/**
+ * One attempt of a claimed delivery: sends it, judges the answer, and puts the outcome on record (and reports a
+ * delivery that failed for good to the operational webhook).
+ */
 final class Attempts {
   // Which node made which attempt: the trail to follow when a cluster misbehaves. It keeps the logger name that
   // operators switch to DEBUG for it (and that ClusterTest counts), the verticle's.
   private static final Logger trail = LoggerFactory.getLogger(DeliveryVerticle.class);
+  private final Vertx vertx;
   private final TargetClient target;
   private final AttemptRecorder recorder;
   private final RetryPolicy retryPolicy;
@@ -39,7 +45,9 @@ final class Attempts {
     }
   }
 
-  Attempts(TargetClient target, AttemptRecorder recorder, RetryPolicy retryPolicy, Metrics metrics, Tracing tracing) {
+  Attempts(Vertx vertx, TargetClient target, AttemptRecorder recorder, RetryPolicy retryPolicy, Metrics metrics,
+      Tracing tracing) {
+    this.vertx = vertx;
     this.target = target;
     this.recorder = recorder;
     this.retryPolicy = retryPolicy;
@@ -88,6 +96,9 @@ final class Attempts {
           OffsetDateTime acceptedAt = claimed.createdAt();
           metrics.delivered(d.succeeded(), d.succeeded() && acceptedAt != null
               ? Duration.between(acceptedAt.toInstant(), Instant.now()) : null);
+        }
+        if (OutcomePolicy.FAILED.equals(d.newStatus())) {
+          OperationalEvents.deliveryFailed(vertx, claimed.id(), s.id(), attemptNumber, d.lastError());
         }
         return new Recorded(attemptNumber, d, durationNanos);
       });

@@ -35,6 +35,7 @@ public final class DeliveryVerticle extends VerticleBase {
   private final Metrics metrics;
   private final Tracing tracing;
   private Pool pool;
+  private Pool leasePool;
   private Redis redis;
   private SubscriptionCache subscriptions;
   private AttemptRecorder recorder;
@@ -46,10 +47,6 @@ public final class DeliveryVerticle extends VerticleBase {
   private long tickTimer;
   private int attemptsRunning;
   private boolean abandoning;
-
-  public DeliveryVerticle(HookrelayConfig config, Metrics metrics) {
-    this(config, metrics, Tracing.OFF);
-  }
 
   public DeliveryVerticle(HookrelayConfig config, Metrics metrics, Tracing tracing) {
     this.config = config;
@@ -63,14 +60,15 @@ public final class DeliveryVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pool = Database.pool(vertx, config.databaseUrl(), config.databasePoolSize());
+    leasePool = Database.leasePool(vertx, config.databaseUrl(), Database.leasePoolSize(config.databasePoolSize()));
     redis = DeliveryQueue.client(vertx, config.redisUrl(), 4);
     subscriptions = new SubscriptionCache(vertx, new SubscriptionRepository(pool));
-    recorder = new AttemptRecorder(vertx, new DeliveryRepository(pool),
+    recorder = new AttemptRecorder(vertx, new DeliveryRepository(pool, leasePool),
         new DeliveryQueue(redis, config.redisKeyPrefix()), config.visibilityTimeout(),
         config.circuitBreakerThreshold(), this::disabled);
     target = new TargetClient(vertx, config);
-    attempts = new Attempts(target, recorder, new RetryPolicy(config.retrySchedule(), config.maxAttempts()), metrics,
-        tracing);
+    attempts = new Attempts(vertx, target, recorder, new RetryPolicy(config.retrySchedule(), config.maxAttempts()),
+        metrics, tracing);
     replies = new PollerReplies(vertx);
     scheduler = new Scheduler<>(config.deliveryInstances(), config.visibilityTimeout().toMillis(),
         Scheduler.Clock.SYSTEM, new NodeSlots(vertx.sharedData().getLocalMap("hookrelay.delivery.in-flight")),
@@ -95,7 +93,7 @@ public final class DeliveryVerticle extends VerticleBase {
         })
         .eventually(() -> target.close().eventually(() -> {
           redis.close();
-          return pool.close();
+          return Future.all(pool.close(), leasePool.close());
         }));
   }
 
@@ -170,10 +168,7 @@ public final class DeliveryVerticle extends VerticleBase {
   /** A subscription that recorded outcomes disabled (circuit breaker, 410): caches drop it, the operator hears. */
   private void disabled(UUID id, String reason) {
     SubscriptionCache.publishChange(vertx, id);
-    if (!OperationalEvents.isOwn(id)) {
-      OperationalEvents.emit(vertx, OperationalEvents.SUBSCRIPTION_DISABLED,
-          new JsonObject().put("subscription_id", id.toString()).put("reason", reason));
-    }
+    OperationalEvents.subscriptionDisabled(vertx, id, reason);
   }
 
   private void attempt(Ready ready) {
@@ -189,31 +184,14 @@ public final class DeliveryVerticle extends VerticleBase {
         return;
       }
       replies.done(ready.job());
-      if (OutcomePolicy.FAILED.equals(ar.result().decision().newStatus()) && !OperationalEvents.isOwn(subscriptionId)) {
-        OperationalEvents.emit(vertx, OperationalEvents.DELIVERY_FAILED, new JsonObject()
-            .put("webhook_id", ready.claimed().id().toString()).put("subscription_id", subscriptionId.toString())
-            .put("attempts", ar.result().attemptNumber()).put("last_error", ar.result().decision().lastError()));
-      }
     });
   }
 
   /** On the way out, claimed jobs still waiting are given back in PostgreSQL and in the queue, due at once. */
   private void sendWaitingBack() {
-    List<Ready> waiting = scheduler.takeWaiting();
-    if (waiting.isEmpty()) {
-      return;
+    List<Job> waiting = scheduler.takeWaiting().stream().map(Ready::job).toList();
+    if (!waiting.isEmpty()) {
+      replies.givenBack(waiting, recorder.release(waiting.stream().map(Job::deliveryId).toList()));
     }
-    long now = System.currentTimeMillis();
-    recorder.release(waiting.stream().map(r -> r.job().deliveryId()).toList()).onComplete(ar -> {
-      // Not given back in PostgreSQL: the lease lapses and the entry is claimed again.
-      waiting.forEach(r -> {
-        if (ar.succeeded()) {
-          replies.defer(r.job(), now);
-        } else {
-          replies.released(r.job());
-        }
-      });
-      replies.flush();
-    });
   }
 }

@@ -1,8 +1,10 @@
 package io.hookrelay.delivery;
 
 import io.hookrelay.bus.Dispatch;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -43,6 +45,24 @@ final class PollerReplies {
     completions.defer(job.replyTo(), job.entryId(), job.deliveryId().toString(), job.subscription().id().toString(),
         dueMs);
     schedule();
+  }
+
+  /**
+   * Jobs given back on the way out: due at once when PostgreSQL took their claims back, else left pending for their
+   * leases to lapse. Sent at once, as the node is stopping.
+   */
+  void givenBack(List<Job> jobs, Future<Void> claimsReleased) {
+    long now = System.currentTimeMillis();
+    claimsReleased.onComplete(ar -> {
+      jobs.forEach(job -> {
+        if (ar.succeeded()) {
+          defer(job, now);
+        } else {
+          released(job);
+        }
+      });
+      flush();
+    });
   }
 
   void flush() {

@@ -53,6 +53,22 @@ public final class OperationalEvents {
     return SUBSCRIPTION.equals(subscriptionId);
   }
 
+  /** A subscription the circuit breaker or a 410 disabled; the operational subscription's own is not reported. */
+  public static void subscriptionDisabled(Vertx vertx, UUID subscriptionId, String reason) {
+    if (!isOwn(subscriptionId)) {
+      emit(vertx, SUBSCRIPTION_DISABLED, new JsonObject().put("subscription_id", subscriptionId.toString())
+          .put("reason", reason));
+    }
+  }
+
+  /** A delivery that failed for good; the operational subscription's own are not reported. */
+  public static void deliveryFailed(Vertx vertx, UUID webhookId, UUID subscriptionId, int attempts, String lastError) {
+    if (!isOwn(subscriptionId)) {
+      emit(vertx, DELIVERY_FAILED, new JsonObject().put("webhook_id", webhookId.toString())
+          .put("subscription_id", subscriptionId.toString()).put("attempts", attempts).put("last_error", lastError));
+    }
+  }
+
   /**
    * Reports an event, {@code data} its details: sent on the node's event bus to its {@link OperationalWebhookVerticle},
    * which stores and queues it. Fire and forget: without an operational URL no verticle listens and it goes nowhere.

@@ -36,6 +36,27 @@ public final class Database {
         .build();
   }
 
+  /**
+   * A pool for the delivery path's leases (claims, holds, releases), whose commits do not wait for the disk
+   * ({@code synchronous_commit=off}). A lease lost in a PostgreSQL crash only means the delivery is claimed again,
+   * and the attempt's record, which is durable, flushes the lease's WAL with its own. Each claim used to wait for an
+   * fsync of its own: with many small claims (many subscriptions of few webhooks each) the claim was the slowest
+   * statement of the node, waiting on WALWrite.
+   */
+  public static Pool leasePool(Vertx vertx, String url, int maxSize) {
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(maxSize).setShared(true).setName("hookrelay-pg-leases")
+            .setMaxWaitQueueSize(100_000).setConnectionTimeout(10).setIdleTimeout(60))
+        .connectingTo(connectOptions(url).addProperty("synchronous_commit", "off"))
+        .using(vertx)
+        .build();
+  }
+
+  /** A quarter of the node's pool, at least one: leases are small statements, pipelined. */
+  public static int leasePoolSize(int poolSize) {
+    return Math.max(1, poolSize / 4);
+  }
+
   /** Applies the migrations in db/migration. Blocking: runs once at start-up, before any verticle. */
   public static void migrate(String url) {
     PgConnectOptions o = connectOptions(url);

@@ -37,13 +37,19 @@ public final class DeliveryRepository {
    */
   public static final String NOT_HELD_BACK = "(d.ordering_seq IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p "
       + "WHERE p.subscription_id = d.subscription_id AND p.ordering_key = d.ordering_key "
-      + "AND p.ordering_seq = d.ordering_seq - 1 AND " + OPEN + "))";
-  private static final String CLAIM = "UPDATE deliveries d SET status = 'delivering', "
+      + "AND p.ordering_seq = d.ordering_seq - 1 AND " + OPEN + " OFFSET 0))";
+  // Written so that every plan, generic ones included, looks each id up by the primary key, whatever the table's
+  // statistics say. The ids are joined from unnest, and the status test is a CASE, which no index answers: with
+  // "d.id = ANY($1)" and "d.status = 'pending' OR ...", the planner drove the claim from deliveries_due, scanning
+  // every 'pending' and 'delivering' entry (dead ones included) to claim 3 rows, and a generic plan made while the
+  // table was small kept doing so as it grew (pg_stat_statements and wait sampling in bench/run's tenants scenario).
+  // OFFSET 0 keeps the predecessor check a probe of deliveries_ordering instead of a hashed scan of the table.
+  static final String CLAIM = "UPDATE deliveries d SET status = 'delivering', "
       + "lease_until = now() + make_interval(secs => $2), updated_at = now() "
-      + "FROM messages m WHERE d.id = ANY($1) AND m.id = d.message_id AND ("
-      + "d.status = 'pending' "
-      + "OR (d.status = 'retrying' AND d.next_attempt_at <= now() + interval '2 seconds') "
-      + "OR (d.status = 'delivering' AND d.lease_until < now())) AND " + NOT_HELD_BACK + " "
+      + "FROM (SELECT DISTINCT unnest($1::uuid[]) AS id) c, messages m WHERE d.id = c.id AND m.id = d.message_id "
+      + "AND CASE d.status WHEN 'pending' THEN true "
+      + "WHEN 'retrying' THEN d.next_attempt_at <= now() + interval '2 seconds' "
+      + "WHEN 'delivering' THEN d.lease_until < now() ELSE false END AND " + NOT_HELD_BACK + " "
       + "RETURNING d.id, d.subscription_id, d.attempt_count, d.event_type, d.created_at, m.payload, m.trace_context, "
       + "d.ordering_key, d.ordering_seq";
   // For each ordered delivery that ended, the next one of its key still to deliver: the claim held it back, so its
@@ -74,9 +80,16 @@ public final class DeliveryRepository {
       + "duration_ms, outcome, status_code, error, response_body";
 
   private final Pool pool;
+  /** For claims, holds and releases: commits that need not wait for the disk (see {@link Database#leasePool}). */
+  private final Pool leases;
 
   public DeliveryRepository(Pool pool) {
+    this(pool, pool);
+  }
+
+  public DeliveryRepository(Pool pool, Pool leases) {
     this.pool = pool;
+    this.leases = leases;
   }
 
   /**
@@ -101,7 +114,7 @@ public final class DeliveryRepository {
 
   /** Claims the due deliveries among {@code ids}; the others are finished, owned by another worker, or not yet due. */
   public Future<List<Claimed>> claim(List<UUID> ids, Duration lease) {
-    return pool.preparedQuery(CLAIM)
+    return leases.preparedQuery(CLAIM)
         .execute(Tuple.of(ids.toArray(UUID[]::new), lease.toMillis() / 1000.0))
         .map(rows -> {
           List<Claimed> out = new ArrayList<>(rows.size());
@@ -155,7 +168,7 @@ public final class DeliveryRepository {
 
   /** Parks claimed deliveries of a disabled subscription until it is enabled again. */
   public Future<Void> hold(List<UUID> ids) {
-    return pool.preparedQuery("UPDATE deliveries SET status = 'held', lease_until = NULL, updated_at = now() "
+    return leases.preparedQuery("UPDATE deliveries SET status = 'held', lease_until = NULL, updated_at = now() "
             + "WHERE id = ANY($1) AND status = 'delivering'")
         .execute(Tuple.of(ids.toArray(UUID[]::new)))
         .mapEmpty();
@@ -163,7 +176,7 @@ public final class DeliveryRepository {
 
   /** Gives claimed deliveries back without an attempt (shutdown, or no capacity), due again now. */
   public Future<Void> release(List<UUID> ids) {
-    return pool.preparedQuery("UPDATE deliveries SET status = CASE WHEN attempt_count = 0 THEN 'pending' ELSE 'retrying' END, "
+    return leases.preparedQuery("UPDATE deliveries SET status = CASE WHEN attempt_count = 0 THEN 'pending' ELSE 'retrying' END, "
             + "next_attempt_at = now(), lease_until = NULL, updated_at = now() WHERE id = ANY($1) AND status = 'delivering'")
         .execute(Tuple.of(ids.toArray(UUID[]::new)))
         .mapEmpty();

@@ -81,7 +81,7 @@ class AtLeastOnceTest {
       await(vertx.undeploy(id));
     }
     assertThat(deliveryDeployments()).isEmpty();
-    await(vertx.deployVerticle(() -> new DeliveryVerticle(node.node.config(), node.node.metrics()), new DeploymentOptions().setInstances(1)));
+    await(vertx.deployVerticle(() -> new DeliveryVerticle(node.node.config(), node.node.metrics(), io.hookrelay.tracing.Tracing.OFF), new DeploymentOptions().setInstances(1)));
 
     JsonObject status = node.awaitStatus(webhookId, DEADLINE, "succeeded");
     assertThat(receiver.count()).isEqualTo(2);
