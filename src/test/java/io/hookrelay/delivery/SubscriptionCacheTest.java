@@ -5,17 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hookrelay.store.Database;
 import io.hookrelay.store.Subscription;
 import io.hookrelay.store.SubscriptionRepository;
+import io.hookrelay.testing.Await;
 import io.hookrelay.testing.TestNode;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,18 +70,6 @@ class SubscriptionCacheTest {
   }
 
   private static <T> T onContext(Callable<Future<T>> action) {
-    Promise<T> result = Promise.promise();
-    context.runOnContext(v -> {
-      try {
-        action.call().onComplete(result);
-      } catch (Exception e) {
-        result.fail(e);
-      }
-    });
-    try {
-      return result.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return Await.onContext(context, action);
   }
 }

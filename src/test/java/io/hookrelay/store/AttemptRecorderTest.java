@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hookrelay.queue.DeliveryQueue;
 import io.hookrelay.store.DeliveryRepository.AttemptRecord;
 import io.hookrelay.store.DeliveryRepository.Claimed;
+import io.hookrelay.testing.Await;
 import io.hookrelay.testing.TestNode;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -143,18 +143,6 @@ class AttemptRecorderTest {
 
   /** Runs on one event loop, as the recorder does in its verticle, and waits for the answer. */
   private static <T> T onContext(Callable<Future<T>> action) {
-    io.vertx.core.Promise<T> result = io.vertx.core.Promise.promise();
-    context.runOnContext(v -> {
-      try {
-        action.call().onComplete(result);
-      } catch (Exception e) {
-        result.fail(e);
-      }
-    });
-    try {
-      return result.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return Await.onContext(context, action);
   }
 }

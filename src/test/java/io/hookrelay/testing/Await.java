@@ -1,6 +1,11 @@
 package io.hookrelay.testing;
 
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -40,5 +45,22 @@ public final class Await {
     @SuppressWarnings("unchecked")
     T result = (T) holder[0];
     return result;
+  }
+
+  /** Runs {@code action} on {@code context} (where single-context classes live) and waits up to 10 s for its future. */
+  public static <T> T onContext(Context context, Callable<Future<T>> action) {
+    Promise<T> result = Promise.promise();
+    context.runOnContext(v -> {
+      try {
+        action.call().onComplete(result);
+      } catch (Exception e) {
+        result.fail(e);
+      }
+    });
+    try {
+      return result.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 }
