@@ -60,7 +60,7 @@ public final class DeliveryVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pool = Database.pool(vertx, config.databaseUrl(), config.databasePoolSize());
-    leasePool = Database.leasePool(vertx, config.databaseUrl(), Database.leasePoolSize(config.databasePoolSize()));
+    leasePool = Database.leasePool(vertx, config.databaseUrl(), config.databasePoolSize());
     redis = DeliveryQueue.client(vertx, config.redisUrl(), 4);
     subscriptions = new SubscriptionCache(vertx, new SubscriptionRepository(pool));
     recorder = new AttemptRecorder(vertx, new DeliveryRepository(pool, leasePool),

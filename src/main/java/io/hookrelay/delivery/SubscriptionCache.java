@@ -77,9 +77,7 @@ public final class SubscriptionCache {
     Future<Subscription> read = repository.findForDelivery(id);
     reading.put(id, read);
     return read.onComplete(ar -> {
-      if (reading.get(id) == read) {
-        reading.remove(id);
-      }
+      reading.remove(id, read);
       if (ar.succeeded() && ar.result() != null && generation == seen) {
         byId.put(id, ar.result());
       }

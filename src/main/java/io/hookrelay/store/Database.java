@@ -28,12 +28,7 @@ public final class Database {
    * connections.
    */
   public static Pool pool(Vertx vertx, String url, int maxSize) {
-    return PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(maxSize).setShared(true).setName("hookrelay-pg")
-            .setMaxWaitQueueSize(100_000).setConnectionTimeout(10).setIdleTimeout(60))
-        .connectingTo(connectOptions(url))
-        .using(vertx)
-        .build();
+    return shared(vertx, "hookrelay-pg", maxSize, connectOptions(url));
   }
 
   /**
@@ -43,18 +38,19 @@ public final class Database {
    * fsync of its own: with many small claims (many subscriptions of few webhooks each) the claim was the slowest
    * statement of the node, waiting on WALWrite.
    */
-  public static Pool leasePool(Vertx vertx, String url, int maxSize) {
-    return PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(maxSize).setShared(true).setName("hookrelay-pg-leases")
-            .setMaxWaitQueueSize(100_000).setConnectionTimeout(10).setIdleTimeout(60))
-        .connectingTo(connectOptions(url).addProperty("synchronous_commit", "off"))
-        .using(vertx)
-        .build();
+  public static Pool leasePool(Vertx vertx, String url, int nodePoolSize) {
+    // A quarter of the node's pool, at least one: leases are small statements, pipelined.
+    return shared(vertx, "hookrelay-pg-leases", Math.max(1, nodePoolSize / 4),
+        connectOptions(url).addProperty("synchronous_commit", "off"));
   }
 
-  /** A quarter of the node's pool, at least one: leases are small statements, pipelined. */
-  public static int leasePoolSize(int poolSize) {
-    return Math.max(1, poolSize / 4);
+  private static Pool shared(Vertx vertx, String name, int maxSize, PgConnectOptions options) {
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(maxSize).setShared(true).setName(name)
+            .setMaxWaitQueueSize(100_000).setConnectionTimeout(10).setIdleTimeout(60))
+        .connectingTo(options)
+        .using(vertx)
+        .build();
   }
 
   /** Applies the migrations in db/migration. Blocking: runs once at start-up, before any verticle. */

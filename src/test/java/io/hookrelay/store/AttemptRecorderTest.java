@@ -44,7 +44,7 @@ class AttemptRecorderTest {
     vertx = node.node.vertx();
     context = vertx.getOrCreateContext();
     pool = Database.pool(vertx, node.databaseUrl, 2);
-    leasePool = Database.leasePool(vertx, node.databaseUrl, 1);
+    leasePool = Database.leasePool(vertx, node.databaseUrl, 2);
     redis = DeliveryQueue.client(vertx, node.redisUrl, 1);
     recorder = new AttemptRecorder(vertx, new DeliveryRepository(pool, leasePool), new DeliveryQueue(redis, node.redisPrefix),
         Duration.ofSeconds(30), 5, (id, why) -> { });
