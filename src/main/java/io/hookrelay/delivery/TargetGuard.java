@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Refuses webhook targets that would let a subscriber reach the service's own network (SSRF): only http and https,
@@ -79,13 +80,17 @@ public final class TargetGuard {
    * inet_aton reads it, since that is how some resolvers and clients take it: one to four parts, each decimal,
    * octal (leading 0) or hex (0x), so 2130706433, 0x7f000001, 0177.0.0.1 and 127.1 are all loopback.
    */
+  // Compiled once: String.matches compiles its pattern on every call, and this runs on every attempt.
+  private static final Pattern INET_ATON =
+      Pattern.compile("(?i)(0x[0-9a-f]*|[0-9]+)(\\.(0x[0-9a-f]*|[0-9]+)){0,3}\\.?");
+
   static InetAddress literalAddress(String host) {
     String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     try {
       if (h.indexOf(':') >= 0) {
         return h.indexOf('%') >= 0 ? null : InetAddress.getByName(h);
       }
-      if (h.matches("(?i)(0x[0-9a-f]*|[0-9]+)(\\.(0x[0-9a-f]*|[0-9]+)){0,3}\\.?")) {
+      if (INET_ATON.matcher(h).matches()) {
         return inetAton(h.endsWith(".") ? h.substring(0, h.length() - 1) : h);
       }
     } catch (Exception e) {
