@@ -75,15 +75,15 @@ public final class TargetGuard {
     return null;
   }
 
+  // Compiled once: String.matches compiles its pattern on every call, and this runs on every attempt.
+  private static final Pattern INET_ATON =
+      Pattern.compile("(?i)(0x[0-9a-f]*|[0-9]+)(\\.(0x[0-9a-f]*|[0-9]+)){0,3}\\.?");
+
   /**
    * An IP literal in the host part, or null when the host is a name. Never resolves names. IPv4 is read the way
    * inet_aton reads it, since that is how some resolvers and clients take it: one to four parts, each decimal,
    * octal (leading 0) or hex (0x), so 2130706433, 0x7f000001, 0177.0.0.1 and 127.1 are all loopback.
    */
-  // Compiled once: String.matches compiles its pattern on every call, and this runs on every attempt.
-  private static final Pattern INET_ATON =
-      Pattern.compile("(?i)(0x[0-9a-f]*|[0-9]+)(\\.(0x[0-9a-f]*|[0-9]+)){0,3}\\.?");
-
   static InetAddress literalAddress(String host) {
     String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     try {
