@@ -33,13 +33,20 @@ public final class RecoveryVerticle extends VerticleBase {
   /** A tenant being deleted has its deliveries skipped, not re-enqueued: the purge takes them. */
   private static final String NOT_DELETING = "tenant_id NOT IN (SELECT id FROM tenants WHERE status = 'deleting')";
   // Deliveries that an earlier one of their ordering key holds back are not due: that one queues them as it ends.
-  private static final String DUE = "SELECT id, subscription_id, status, next_attempt_at FROM deliveries d "
-      + "WHERE ((status IN ('pending', 'retrying') AND next_attempt_at < $1) "
-      + "OR (status = 'delivering' AND lease_until < now())) AND id > $2 AND " + DeliveryRepository.NOT_HELD_BACK
-      + " AND " + NOT_DELETING + " ORDER BY id LIMIT $3";
-  private static final String ALL_OPEN = "SELECT id, subscription_id, status, next_attempt_at FROM deliveries "
-      + "WHERE status IN ('pending', 'retrying', 'delivering') AND id > $1 AND " + NOT_DELETING
-      + " ORDER BY id LIMIT $2";
+  // Driven from deliveries_open, whose time is at or before the delivery's next attempt (and so its lease's end):
+  // the open deliveries whose time has come, not every delivery ever stored. A row whose delivery is gone (its
+  // subscription was deleted) comes back with a null subscription and is dropped.
+  private static final String DUE = "SELECT o.delivery_id AS id, d.subscription_id, d.status, d.next_attempt_at "
+      + "FROM deliveries_open o LEFT JOIN deliveries d ON d.id = o.delivery_id "
+      + "WHERE o.due_at < $1 AND o.delivery_id > $2 AND (d.id IS NULL OR (((d.status IN ('pending', 'retrying') "
+      + "AND d.next_attempt_at < $1) OR (d.status = 'delivering' AND d.lease_until < now())) AND "
+      + DeliveryRepository.NOT_HELD_BACK + " AND " + NOT_DELETING + ")) ORDER BY o.delivery_id LIMIT $3";
+  private static final String ALL_OPEN = "SELECT o.delivery_id AS id, d.subscription_id, d.status, "
+      + "d.next_attempt_at FROM deliveries_open o LEFT JOIN deliveries d ON d.id = o.delivery_id "
+      + "WHERE o.delivery_id > $1 AND (d.id IS NULL OR (d.status IN ('pending', 'retrying', 'delivering') AND "
+      + NOT_DELETING + ")) ORDER BY o.delivery_id LIMIT $2";
+  private static final String DROP_ORPHANS = "DELETE FROM deliveries_open o WHERE o.delivery_id = ANY($1) "
+      + "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.id = o.delivery_id)";
 
   private final HookrelayConfig config;
   private Pool pool;
@@ -185,7 +192,11 @@ public final class RecoveryVerticle extends VerticleBase {
       }
       UUID last = rows.get(rows.size() - 1).getUUID("id");
       boolean more = rows.size() == PAGE;
-      return (skipRetrySet ? withoutScheduled(rows) : Future.succeededFuture(rows))
+      List<UUID> orphans = new ArrayList<>();
+      rows.removeIf(r -> r.getUUID("subscription_id") == null && orphans.add(r.getUUID("id")));
+      Future<?> dropped = orphans.isEmpty() ? Future.succeededFuture()
+          : pool.preparedQuery(DROP_ORPHANS).execute(Tuple.of(orphans.toArray(UUID[]::new)));
+      return dropped.compose(v -> skipRetrySet ? withoutScheduled(rows) : Future.succeededFuture(rows))
           .compose(this::enqueue)
           .compose(n -> more ? page(query, last, total + n, skipRetrySet) : Future.succeededFuture(total + n));
     });
@@ -217,6 +228,9 @@ public final class RecoveryVerticle extends VerticleBase {
 
   /** Drops the rows whose delivery waits in the retry set already. */
   private Future<List<Row>> withoutScheduled(List<Row> rows) {
+    if (rows.isEmpty()) {
+      return Future.succeededFuture(rows);
+    }
     Request zmscore = Request.cmd(Command.ZMSCORE).arg(queue.key("retry"));
     rows.forEach(r -> zmscore.arg(r.getUUID("id") + ":" + r.getUUID("subscription_id")));
     return redis.send(zmscore).map(scores -> {

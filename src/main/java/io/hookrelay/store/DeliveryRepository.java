@@ -70,12 +70,28 @@ public final class DeliveryRepository {
       + "updated_at = now() "
       + "FROM unnest($1::uuid[], $11::text[], $4::int[], $12::timestamptz[], $5::timestamptz[], $8::int[], $9::text[]) "
       + "AS u(id, status, attempt_number, next_at, started_at, status_code, error) WHERE d.id = u.id), "
+      // deliveries_open follows: a delivery that ended leaves it, a retry is looked at again from its next attempt
+      + "e AS (DELETE FROM deliveries_open o USING unnest($1::uuid[], $11::text[]) AS e(id, status) "
+      + "WHERE o.delivery_id = e.id AND e.status <> 'retrying'), "
+      + "r AS (INSERT INTO deliveries_open (delivery_id, due_at) SELECT DISTINCT ON (r.id) r.id, r.next_at "
+      + "FROM unnest($1::uuid[], $11::text[], $12::timestamptz[]) AS r(id, status, next_at) WHERE r.status = 'retrying' "
+      + "AND EXISTS (SELECT 1 FROM deliveries d WHERE d.id = r.id) "
+      + "ON CONFLICT (delivery_id) DO UPDATE SET due_at = EXCLUDED.due_at), "
       + "c AS (UPDATE subscriptions s SET consecutive_failures = "
       + "CASE WHEN c.reset THEN c.fails ELSE s.consecutive_failures + c.fails END "
       + "FROM unnest($13::uuid[], $14::bool[], $15::int[]) AS c(id, reset, fails) "
       + "WHERE s.id = c.id AND (c.fails > 0 OR s.consecutive_failures <> 0) "
       + "RETURNING s.id, s.consecutive_failures, s.status) "
       + "SELECT id, consecutive_failures, status FROM c";
+  /**
+   * A CTE that puts the deliveries of CTE {@code updated} (its {@code id} column), made due now, back into
+   * deliveries_open, or moves their time there forward to now; to follow with the statement's final SELECT.
+   */
+  public static String reopen(String updated) {
+    return "o AS (INSERT INTO deliveries_open (delivery_id, due_at) SELECT id, now() FROM " + updated + " "
+        + "ON CONFLICT (delivery_id) DO UPDATE SET due_at = least(deliveries_open.due_at, EXCLUDED.due_at)) ";
+  }
+
   private static final String ATTEMPT_COLUMNS = "delivery_id, subscription_id, target_url, attempt_number, started_at, "
       + "duration_ms, outcome, status_code, error, response_body";
 
@@ -168,8 +184,9 @@ public final class DeliveryRepository {
 
   /** Parks claimed deliveries of a disabled subscription until it is enabled again. */
   public Future<Void> hold(List<UUID> ids) {
-    return leases.preparedQuery("UPDATE deliveries SET status = 'held', lease_until = NULL, updated_at = now() "
-            + "WHERE id = ANY($1) AND status = 'delivering'")
+    return leases.preparedQuery("WITH h AS (UPDATE deliveries SET status = 'held', lease_until = NULL, "
+            + "updated_at = now() WHERE id = ANY($1) AND status = 'delivering' RETURNING id) "
+            + "DELETE FROM deliveries_open WHERE delivery_id IN (SELECT id FROM h)")
         .execute(Tuple.of(ids.toArray(UUID[]::new)))
         .mapEmpty();
   }
@@ -363,10 +380,11 @@ public final class DeliveryRepository {
 
   /** A manual retry: the delivery is due again now, whatever its state but delivering; null when unknown. */
   public Future<UUID> retryNow(Scope scope, UUID deliveryId) {
-    return pool.withTransaction(tx -> tx.preparedQuery("UPDATE deliveries SET status = CASE WHEN attempt_count = 0 "
-                + "THEN 'pending' ELSE 'retrying' END, next_attempt_at = now(), updated_at = now() "
-                + "WHERE id = $2 AND status <> 'delivering' AND " + SubscriptionRepository.IN_SCOPE
-                + " RETURNING subscription_id, message_id, tenant_id")
+    return pool.withTransaction(tx -> tx.preparedQuery("WITH u AS (UPDATE deliveries SET status = CASE "
+                + "WHEN attempt_count = 0 THEN 'pending' ELSE 'retrying' END, next_attempt_at = now(), "
+                + "updated_at = now() WHERE id = $2 AND status <> 'delivering' AND " + SubscriptionRepository.IN_SCOPE
+                + " RETURNING id, subscription_id, message_id, tenant_id), " + reopen("u")
+                + "SELECT subscription_id, message_id, tenant_id FROM u")
             .execute(Tuple.of(scope.filter(), deliveryId))
             .compose(rows -> {
               if (rows.size() == 0) {
@@ -387,9 +405,10 @@ public final class DeliveryRepository {
 
   /** Failed deliveries of a subscription since a time become due again; answers their ids. */
   public Future<List<UUID>> recoverFailed(Scope scope, UUID subscriptionId, OffsetDateTime since) {
-    return pool.withTransaction(tx -> tx.preparedQuery("UPDATE deliveries SET status = 'retrying', "
+    return pool.withTransaction(tx -> tx.preparedQuery("WITH u AS (UPDATE deliveries SET status = 'retrying', "
                 + "next_attempt_at = now(), updated_at = now() WHERE subscription_id = $2 AND status = 'failed' "
-                + "AND created_at >= $3 AND " + SubscriptionRepository.IN_SCOPE + " RETURNING id, tenant_id")
+                + "AND created_at >= $3 AND " + SubscriptionRepository.IN_SCOPE + " RETURNING id, tenant_id), "
+                + reopen("u") + "SELECT id, tenant_id FROM u")
             .execute(Tuple.of(scope.filter(), subscriptionId, since))
             .compose(rows -> {
               List<UUID> ids = new ArrayList<>();

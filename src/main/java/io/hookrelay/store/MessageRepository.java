@@ -22,6 +22,9 @@ import java.util.UUID;
 public final class MessageRepository {
   // One statement, so one round trip and an implicit transaction: deliveries are inserted only for the messages
   // that were (those whose idempotency key was new), by joining on what the first insert returned.
+  // The pending deliveries just inserted (CTE d) are open until they end.
+  private static final String OPEN = "o AS (INSERT INTO deliveries_open (delivery_id, due_at) "
+      + "SELECT id, now() FROM d WHERE status = 'pending') ";
   private static final String INSERT_BATCH = "WITH m AS (INSERT INTO messages "
       + "(id, event_type, payload, payload_sha256, idempotency_scope, idempotency_key, trace_context, tenant_id) "
       + "SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::bytea[], $5::text[], $6::text[], $12::text[], "
@@ -31,7 +34,8 @@ public final class MessageRepository {
       + "SELECT d.id, d.message_id, d.subscription_id, d.event_type, d.status, "
       + "CASE WHEN d.status = 'pending' THEN now() END, m.tenant_id "
       + "FROM unnest($7::uuid[], $8::uuid[], $9::uuid[], $10::text[], $11::text[]) "
-      + "AS d(id, message_id, subscription_id, event_type, status) JOIN m ON m.id = d.message_id) "
+      + "AS d(id, message_id, subscription_id, event_type, status) JOIN m ON m.id = d.message_id "
+      + "RETURNING id, status), " + OPEN
       + "SELECT id FROM m";
   // The same for a batch in which some deliveries are ordered: each takes the next number of its (subscription,
   // key) counter. The upsert locks the counter rows in a fixed order (no deadlock between batches) until commit, so
@@ -54,7 +58,8 @@ public final class MessageRepository {
       + "ordering_key, ordering_seq, tenant_id) "
       + "SELECT i.id, i.message_id, i.subscription_id, i.event_type, i.status, "
       + "CASE WHEN i.status = 'pending' THEN now() END, i.okey, k.last_seq - i.cnt + i.rn, i.tenant_id "
-      + "FROM i LEFT JOIN k ON k.subscription_id = i.subscription_id AND k.key = i.okey), "
+      + "FROM i LEFT JOIN k ON k.subscription_id = i.subscription_id AND k.key = i.okey RETURNING id, status), "
+      + OPEN
       // held back: an ordered delivery whose predecessor is still open, here (in this batch) or in the table; it is
       // queued when that one ends, not now, so the queue holds only deliveries that can go
       + "h AS (SELECT i.id FROM i JOIN k ON k.subscription_id = i.subscription_id AND k.key = i.okey "

@@ -293,8 +293,11 @@ public final class SubscriptionRepository {
   }
 
   public Future<Boolean> delete(Scope scope, UUID id, String actor) {
-    return pool.withTransaction(tx -> tx.preparedQuery("DELETE FROM subscriptions WHERE id = $2 AND " + IN_SCOPE
-            + " RETURNING tenant_id").execute(Tuple.of(scope.filter(), id))
+    // Its deliveries go with it (ON DELETE CASCADE), and the open ones leave deliveries_open, which has no key.
+    return pool.withTransaction(tx -> tx.preparedQuery("WITH s AS (DELETE FROM subscriptions WHERE id = $2 AND "
+            + IN_SCOPE + " RETURNING id, tenant_id), o AS (DELETE FROM deliveries_open WHERE delivery_id IN "
+            + "(SELECT d.id FROM deliveries d JOIN s ON d.subscription_id = s.id)) SELECT tenant_id FROM s")
+        .execute(Tuple.of(scope.filter(), id))
         .compose(rows -> rows.size() == 0
             ? Future.succeededFuture(false)
             : audit.record(tx, scope, rows.iterator().next().getUUID(0), "subscription_deleted", id, null, null,
@@ -336,8 +339,9 @@ public final class SubscriptionRepository {
           if (s == null) {
             return Future.succeededFuture(null);
           }
-          return tx.preparedQuery("UPDATE deliveries SET status = 'pending', next_attempt_at = now(), updated_at = now() "
-                  + "WHERE subscription_id = $1 AND status = 'held' RETURNING id")
+          return tx.preparedQuery("WITH u AS (UPDATE deliveries SET status = 'pending', next_attempt_at = now(), "
+                  + "updated_at = now() WHERE subscription_id = $1 AND status = 'held' RETURNING id), "
+                  + DeliveryRepository.reopen("u") + "SELECT id FROM u")
               .execute(Tuple.of(id))
               .compose(resumed -> {
                 List<UUID> ids = new ArrayList<>();

@@ -29,6 +29,8 @@ public final class TenantPurgeVerticle extends VerticleBase {
   private static final List<String[]> STEPS = List.of(
       new String[] {"attempts", "DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE subscription_id IN "
           + "(SELECT id FROM subscriptions WHERE tenant_id = $1) LIMIT $2)"},
+      new String[] {"deliveries_open", "DELETE FROM deliveries_open WHERE delivery_id IN (SELECT o.delivery_id "
+          + "FROM deliveries_open o JOIN deliveries d ON d.id = o.delivery_id WHERE d.tenant_id = $1 LIMIT $2)"},
       new String[] {"deliveries", "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE tenant_id = $1 "
           + "LIMIT $2)"},
       new String[] {"messages", "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE tenant_id = $1 "

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hookrelay.tenant.Scope;
 import io.hookrelay.testing.TestServers;
-import io.vertx.pgclient.PgConnectOptions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -12,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,10 +25,10 @@ class TenantMigrationTest {
   void aDatabaseFilledBeforeTenantsLosesAndChangesNothingAndLandsInTheDefaultTenant() throws Exception {
     String url = TestServers.freshDatabase();
     // The version before V7, whichever exists (V3 to V6 come with other work): a database as it was before tenants.
-    String previous = java.util.Arrays.stream(flyway(url, null).info().all())
+    String previous = java.util.Arrays.stream(TestServers.flyway(url, null).info().all())
         .map(m -> m.getVersion()).filter(v -> v.getMajor().intValue() < TENANTS)
         .max(Comparable::compareTo).orElseThrow().getVersion();
-    flyway(url, previous).migrate();
+    TestServers.flyway(url, previous).migrate();
     try (Connection c = TestServers.jdbc(url); Statement s = c.createStatement()) {
       s.execute("INSERT INTO subscriptions (id, target_url, secret, event_types, description, status, "
           + "consecutive_failures, rate_limit_per_s, max_in_flight) SELECT ('00000000-0000-7000-8000-' || "
@@ -55,7 +53,7 @@ class TenantMigrationTest {
           + "'{\"target_url\": \"x\"}'::jsonb FROM subscriptions");
     }
     Map<String, List<String>> before = snapshot(url, null);
-    flyway(url, null).migrate();
+    TestServers.flyway(url, null).migrate();
     Map<String, List<String>> after = snapshot(url, previousColumns);
     for (String table : TABLES) {
       assertThat(after.get(table)).as(table).hasSize(before.get(table).size()).isNotEmpty()
@@ -72,16 +70,6 @@ class TenantMigrationTest {
       assertThat(r.next()).isTrue();
       assertThat(r.getString(1)).isEqualTo("default");
     }
-  }
-
-  private static Flyway flyway(String url, String target) {
-    PgConnectOptions o = PgConnectOptions.fromUri(url);
-    var config = Flyway.configure().dataSource("jdbc:postgresql://" + o.getHost() + ":" + o.getPort() + "/"
-        + o.getDatabase(), o.getUser(), o.getPassword()).locations("classpath:db/migration");
-    if (target != null) {
-      config.target(target);
-    }
-    return config.load();
   }
 
   /** The columns each table had before the migration, filled by the first snapshot: the second compares those. */

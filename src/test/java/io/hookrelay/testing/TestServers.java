@@ -87,6 +87,17 @@ public final class TestServers {
         o.getUser(), o.getPassword());
   }
 
+  /** Flyway on the service's migrations for {@code url}, up to version {@code target} (all of them when null). */
+  public static org.flywaydb.core.Flyway flyway(String url, String target) {
+    PgConnectOptions o = PgConnectOptions.fromUri(url);
+    var config = org.flywaydb.core.Flyway.configure().dataSource("jdbc:postgresql://" + o.getHost() + ":"
+        + o.getPort() + "/" + o.getDatabase(), o.getUser(), o.getPassword()).locations("classpath:db/migration");
+    if (target != null) {
+      config.target(target);
+    }
+    return config.load();
+  }
+
   /** Testcontainers, in a class of its own so that it is only loaded when Docker is there. */
   private static final class Containers {
     @SuppressWarnings("resource")
