@@ -59,7 +59,7 @@ public final class MessageRepository {
       + "SELECT i.id, i.message_id, i.subscription_id, i.event_type, i.status, "
       + "CASE WHEN i.status = 'pending' THEN now() END, i.okey, k.last_seq - i.cnt + i.rn, i.tenant_id "
       + "FROM i LEFT JOIN k ON k.subscription_id = i.subscription_id AND k.key = i.okey RETURNING id, status), "
-      + OPEN
+      + OPEN + ", "
       // held back: an ordered delivery whose predecessor is still open, here (in this batch) or in the table; it is
       // queued when that one ends, not now, so the queue holds only deliveries that can go
       + "h AS (SELECT i.id FROM i JOIN k ON k.subscription_id = i.subscription_id AND k.key = i.okey "
