@@ -74,6 +74,8 @@ public final class ConfigLoader {
   }
 
   private HookrelayConfig build() {
+    // One HTTP and one delivery instance per core: each instance batches its own writes, so twice as many halved
+    // every batch and doubled the statements (BENCHMARKS.md, "What each change bought").
     int cores = Runtime.getRuntime().availableProcessors();
     Duration deliveryTimeout = duration("delivery_timeout", PolicyRules.TIMEOUT_MIN, PolicyRules.TIMEOUT_MAX);
     Duration visibility = duration("visibility_timeout", Duration.ofSeconds(1), Duration.ofHours(24));
@@ -110,7 +112,7 @@ public final class ConfigLoader {
     return new HookrelayConfig(
         text("http_host"),
         integer("http_port", 0, 65535),
-        httpInstances == 0 ? 2 * cores : httpInstances,
+        httpInstances == 0 ? cores : httpInstances,
         url("database_url", "postgresql://", "postgres://"),
         integer("database_pool_size", 1, 512),
         url("redis_url", "redis://", "rediss://"),
@@ -121,7 +123,7 @@ public final class ConfigLoader {
         retrySchedule,
         integer("max_attempts", PolicyRules.MAX_ATTEMPTS_MIN, PolicyRules.MAX_ATTEMPTS_MAX),
         deliveryTimeout,
-        deliveryInstances == 0 ? 2 * cores : deliveryInstances,
+        deliveryInstances == 0 ? cores : deliveryInstances,
         integer("max_in_flight", 1, 10_000),
         integer("circuit_breaker_threshold", 0, 1_000_000),
         duration("secret_overlap", Duration.ZERO, Duration.ofDays(30)),

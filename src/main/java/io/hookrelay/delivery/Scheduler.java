@@ -27,12 +27,13 @@ import java.util.function.Consumer;
 public final class Scheduler<T> {
   /**
    * How much work one subscription's lane may hold on this instance, in the time it takes to start it at the pace
-   * its slots free up, and in jobs. Waiting jobs hold the poller's window (4096 per node): bounding the wait in time
-   * bounds what a slow endpoint takes of it, while a fast one keeps enough to stay busy until deferred jobs come
-   * back (the retry set is moved every 100 ms).
+   * its slots free up; in jobs, at most the instance's budget. Waiting jobs hold the poller's window (4096 per node):
+   * bounding the wait in time bounds what a slow endpoint takes of it, while a fast one keeps enough to stay busy
+   * until deferred jobs come back (the retry set is moved every 100 ms). A fixed count below the budget sent a fast
+   * endpoint's surplus round the retry set while the window had room, and under overload that churn (several Redis
+   * commands per webhook) took the CPU the deliveries needed.
    */
   static final long LANE_WAIT_MS = 500;
-  static final int LANE_LIMIT = 1024;
   /** The longest a job over the cap is sent away for. */
   static final long MAX_DEFER_MS = 30_000;
   /** The poller window of a node (jobs it hands out before any comes back), split among its delivery instances. */
@@ -129,7 +130,7 @@ public final class Scheduler<T> {
       double perJobMs = Math.max(0.01, lane.holdMs * instances / cap);
       return clock.millis() + (long) Math.min(MAX_DEFER_MS, Math.max(20, perJobMs * (held - tenantShare(held) + 1)));
     }
-    if (lane.admits(cap, instances)) {
+    if (lane.admits(cap, instances, budget)) {
       lane.claiming++;
       tenantHeld.merge(s.tenantId(), 1, Integer::sum);
       return 0;
@@ -258,8 +259,8 @@ public final class Scheduler<T> {
       return (claiming + waiting.size()) * holdMs * instances / cap;
     }
 
-    boolean admits(int cap, int instances) {
-      return claiming + waiting.size() < LANE_LIMIT && drainMs(cap, instances) < LANE_WAIT_MS;
+    boolean admits(int cap, int instances, int limit) {
+      return claiming + waiting.size() < limit && drainMs(cap, instances) < LANE_WAIT_MS;
     }
 
     /**

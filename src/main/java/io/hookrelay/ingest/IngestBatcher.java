@@ -1,5 +1,6 @@
 package io.hookrelay.ingest;
 
+import io.hookrelay.store.Batcher;
 import io.hookrelay.store.Ids;
 import io.hookrelay.store.MessageRepository;
 import io.hookrelay.store.MessageRepository.ExistingMessage;
@@ -14,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -22,31 +24,31 @@ import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * Gathers the ingest requests that arrive on one event loop within a millisecond or so and stores them in one
- * transaction, so that PostgreSQL commits thousands of webhooks per second instead of one per round trip. Each
- * request's future completes only after the commit: a 202 always means stored.
+ * Gathers the ingest requests that arrive on one event loop and stores them in one transaction, so that PostgreSQL
+ * commits thousands of webhooks per second instead of one per round trip. It is a group commit ({@link Batcher}):
+ * while one insert is on its way, the requests that arrive meanwhile gather and go together when it is answered, so
+ * a batch grows with the load. Each request's future completes only after the commit: a 202 always means stored.
  *
  * <p>Not thread-safe by design: one batcher per verticle instance, used from that instance's event loop.
  */
 public final class IngestBatcher {
-  private final Vertx vertx;
+  /** Inserts under way at once per verticle instance; requests arriving meanwhile go in the next one. */
+  private static final int WRITES = 1;
+
   private final MessageRepository messages;
-  private final int maxBatch;
-  private final long delayMs;
   private final Consumer<List<IngestOutcome.Delivery>> afterCommit;
-  private List<Pending> queue = new ArrayList<>();
-  private boolean flushScheduled;
+  private final Batcher<Pending, Void> batcher;
 
   /**
+   * @param delayMs how long requests gather when no insert is under way
    * @param afterCommit receives the pending deliveries of each committed batch (to be put on the Redis queue)
    */
   public IngestBatcher(Vertx vertx, MessageRepository messages, int maxBatch, long delayMs,
       Consumer<List<IngestOutcome.Delivery>> afterCommit) {
-    this.vertx = vertx;
     this.messages = messages;
-    this.maxBatch = maxBatch;
-    this.delayMs = delayMs;
     this.afterCommit = afterCommit;
+    this.batcher = new Batcher<>(vertx, maxBatch, Math.max(0, delayMs), WRITES,
+        batch -> store(batch).map(v -> Collections.nCopies(batch.size(), null)));
   }
 
   private record Pending(IngestCommand command, NewMessage message, Promise<IngestOutcome> promise) {}
@@ -61,31 +63,12 @@ public final class IngestBatcher {
         command.idempotencyKey() == null ? null : sha256(command.payload().getBytes()), command.scope(),
         command.idempotencyKey(), deliveries, command.traceContext());
     Promise<IngestOutcome> promise = Promise.promise();
-    queue.add(new Pending(command, message, promise));
-    if (queue.size() >= maxBatch) {
-      flush();
-    } else if (!flushScheduled) {
-      flushScheduled = true;
-      if (delayMs <= 0) {
-        vertx.runOnContext(v -> flush());
-      } else {
-        vertx.setTimer(delayMs, id -> flush());
-      }
-    }
+    batcher.add(new Pending(command, message, promise));
     return promise.future();
   }
 
-  private void flush() {
-    flushScheduled = false;
-    if (queue.isEmpty()) {
-      return;
-    }
-    List<Pending> batch = queue;
-    queue = new ArrayList<>();
-    store(batch);
-  }
-
-  private void store(List<Pending> batch) {
+  /** Stores a batch; completes, never failing, once every request in it has its answer. */
+  private Future<Void> store(List<Pending> batch) {
     // Requests repeating a key already in this batch wait for the first one instead of racing it.
     Map<String, Pending> leaders = new HashMap<>();
     Map<Pending, List<Pending>> followers = new HashMap<>();
@@ -107,17 +90,16 @@ public final class IngestBatcher {
     // A stable order of keys across concurrent batches avoids deadlocks on the unique index.
     toInsert.sort(Comparator.comparing((Pending p) -> p.message().key() == null ? "" : p.message().key()));
     List<NewMessage> rows = toInsert.stream().map(Pending::message).toList();
-    messages.insertBatch(rows).onComplete(ar -> {
+    return messages.insertBatch(rows).transform(ar -> {
       if (ar.failed()) {
         if (isForeignKeyViolation(ar.cause()) && batch.size() > 1) {
           // A subscription was deleted while its webhook was in the batch: store the others one by one.
-          batch.forEach(p -> store(List.of(p)));
-          return;
+          return Future.join(batch.stream().map(p -> store(List.of(p))).toList()).<Void>mapEmpty();
         }
         for (Pending p : batch) {
           p.promise().fail(isForeignKeyViolation(ar.cause()) ? new SubscriptionGoneException() : ar.cause());
         }
-        return;
+        return Future.succeededFuture();
       }
       Map<String, ExistingMessage> clashes = ar.result().clashes();
       java.util.Set<UUID> heldBack = ar.result().heldBack();
@@ -165,6 +147,7 @@ public final class IngestBatcher {
         afterCommit.accept(toEnqueue);
       }
       messages.auditIdempotency(auditActions, auditMessages, auditDetails, auditActors, auditTenants);
+      return Future.succeededFuture();
     });
   }
 

@@ -8,44 +8,69 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Gathers items written one by one into batches written in one statement: a batch goes when it is full or after a
- * short delay, and each item learns its own result. Lives on one event loop.
+ * Gathers items written one by one into batches written in one statement, as a group commit: while a write is on its
+ * way to the database, new items gather, and they go together the moment it is answered. So a batch holds what
+ * arrived during one round trip, and batches grow with the load instead of the number of statements. A batch also
+ * goes when it is full, and, with no write under way, after a short delay. Each item learns its own result. Lives
+ * on one event loop.
  *
  * @param <I> what is written
  * @param <O> each item's result, in the order of the batch
  */
-final class Batcher<I, O> {
+public final class Batcher<I, O> {
   private final Vertx vertx;
   private final int maxSize;
   private final long delayMs;
+  private final int maxWrites;
   private final Function<List<I>, Future<List<O>>> write;
   private List<I> items = new ArrayList<>();
   private List<Promise<O>> waiting = new ArrayList<>();
   private boolean scheduled;
   private int running;
 
-  Batcher(Vertx vertx, int maxSize, long delayMs, Function<List<I>, Future<List<O>>> write) {
+  /**
+   * @param maxSize the most items in one write; a full batch goes at once, even past {@code maxWrites}
+   * @param delayMs how long items gather when no write is under way (0: until the event loop's next turn)
+   * @param maxWrites writes under way at once before further items wait for one of them to end
+   */
+  public Batcher(Vertx vertx, int maxSize, long delayMs, int maxWrites, Function<List<I>, Future<List<O>>> write) {
+    if (maxSize < 1 || maxWrites < 1 || delayMs < 0) {
+      throw new IllegalArgumentException("maxSize and maxWrites must be positive, delayMs not negative");
+    }
     this.vertx = vertx;
     this.maxSize = maxSize;
     this.delayMs = delayMs;
+    this.maxWrites = maxWrites;
     this.write = write;
   }
 
-  Future<O> add(I item) {
+  public Future<O> add(I item) {
     Promise<O> result = Promise.promise();
     items.add(item);
     waiting.add(result);
     if (items.size() >= maxSize) {
       flush();
-    } else if (!scheduled) {
+    } else if (running < maxWrites && !scheduled) {
       scheduled = true;
-      vertx.setTimer(delayMs, id -> flush());
+      if (delayMs == 0) {
+        vertx.runOnContext(v -> whenDue());
+      } else {
+        vertx.setTimer(delayMs, id -> whenDue());
+      }
     }
+    // otherwise the write under way takes them along when it ends
     return result.future();
   }
 
-  void flush() {
+  private void whenDue() {
     scheduled = false;
+    if (running < maxWrites) {
+      flush();
+    }
+  }
+
+  /** Writes what is gathered now, whatever is under way. */
+  public void flush() {
     if (items.isEmpty()) {
       return;
     }
@@ -54,7 +79,13 @@ final class Batcher<I, O> {
     items = new ArrayList<>();
     waiting = new ArrayList<>();
     running++;
-    write.apply(batch).onComplete(ar -> {
+    Future<List<O>> written;
+    try {
+      written = write.apply(batch);
+    } catch (RuntimeException e) {
+      written = Future.failedFuture(e);
+    }
+    written.onComplete(ar -> {
       running--;
       for (int i = 0; i < promises.size(); i++) {
         if (ar.succeeded()) {
@@ -63,11 +94,15 @@ final class Batcher<I, O> {
           promises.get(i).fail(ar.cause());
         }
       }
+      // What gathered meanwhile has waited one round trip already: it goes now.
+      if (!scheduled && running < maxWrites) {
+        flush();
+      }
     });
   }
 
   /** Nothing gathered and nothing on its way to the database. */
-  boolean idle() {
+  public boolean idle() {
     return items.isEmpty() && running == 0;
   }
 }
