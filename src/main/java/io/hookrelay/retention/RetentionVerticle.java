@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deletes what is older than the retention period, in bounded batches on a timer: attempt rows, audit rows, and
- * messages whose deliveries are all finished (their deliveries go with them). A delivery still pending, retrying,
- * held or being delivered is never deleted. One node at a time sweeps, under a Redis lock with an expiry.
+ * messages whose deliveries are all finished (their deliveries, and those deliveries' attempts, go with them). A
+ * delivery still pending, retrying, held or being delivered is never deleted. One node at a time sweeps, under a
+ * Redis lock with an expiry.
  */
 public final class RetentionVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(RetentionVerticle.class);
@@ -26,9 +27,13 @@ public final class RetentionVerticle extends VerticleBase {
       + "WHERE started_at < now() - make_interval(hours => $1) LIMIT $2)";
   private static final String DELETE_AUDIT = "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log "
       + "WHERE at < now() - make_interval(hours => $1) LIMIT $2)";
-  private static final String DELETE_MESSAGES = "DELETE FROM messages WHERE id IN (SELECT m.id FROM messages m "
+  // A message goes with its deliveries and their attempts (no foreign key cascades them: V12).
+  private static final String DELETE_MESSAGES = "WITH m AS (SELECT m.id FROM messages m "
       + "WHERE m.created_at < now() - make_interval(hours => $1) AND NOT EXISTS (SELECT 1 FROM deliveries d "
-      + "WHERE d.message_id = m.id AND d.status NOT IN ('succeeded', 'failed', 'filtered')) LIMIT $2)";
+      + "WHERE d.message_id = m.id AND d.status NOT IN ('succeeded', 'failed', 'filtered')) LIMIT $2), "
+      + "d AS (DELETE FROM deliveries WHERE message_id IN (SELECT id FROM m) RETURNING id), "
+      + "a AS (DELETE FROM attempts WHERE delivery_id IN (SELECT id FROM d)) "
+      + "DELETE FROM messages WHERE id IN (SELECT id FROM m)";
 
   private final HookrelayConfig config;
   private final String owner = UUID.randomUUID().toString();

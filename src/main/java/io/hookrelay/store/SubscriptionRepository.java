@@ -293,10 +293,12 @@ public final class SubscriptionRepository {
   }
 
   public Future<Boolean> delete(Scope scope, UUID id, String actor) {
-    // Its deliveries go with it (ON DELETE CASCADE), and the open ones leave deliveries_open, which has no key.
+    // Its deliveries go with it (ON DELETE CASCADE); the open ones leave deliveries_open and the attempts go too,
+    // neither of which has a key to cascade from.
     return pool.withTransaction(tx -> tx.preparedQuery("WITH s AS (DELETE FROM subscriptions WHERE id = $2 AND "
             + IN_SCOPE + " RETURNING id, tenant_id), o AS (DELETE FROM deliveries_open WHERE delivery_id IN "
-            + "(SELECT d.id FROM deliveries d JOIN s ON d.subscription_id = s.id)) SELECT tenant_id FROM s")
+            + "(SELECT d.id FROM deliveries d JOIN s ON d.subscription_id = s.id)), "
+            + "a AS (DELETE FROM attempts WHERE subscription_id IN (SELECT id FROM s)) SELECT tenant_id FROM s")
         .execute(Tuple.of(scope.filter(), id))
         .compose(rows -> rows.size() == 0
             ? Future.succeededFuture(false)

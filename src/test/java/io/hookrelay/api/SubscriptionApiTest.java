@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hookrelay.delivery.Signer;
 import io.hookrelay.testing.TestNode;
 import io.hookrelay.testing.TestReceiver;
+import io.hookrelay.testing.TestServers;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -390,6 +393,25 @@ class SubscriptionApiTest {
     assertThat(r.body()).isEmpty();
     assertThat(node.get("/subscriptions/" + id).status()).isEqualTo(404);
     assertThat(node.delete("/subscriptions/" + id).status()).isEqualTo(404);
+  }
+
+  @Test
+  void deletingASubscriptionDeletesItsDeliveriesAndTheirAttempts() throws Exception {
+    String id = create(new JsonObject().put("target_url", TARGET)).getString("id");
+    TestNode.Response ingested = node.post("/ingest/" + id, new JsonObject().put("n", 1));
+    assertThat(ingested.status()).isEqualTo(202);
+    String webhook = ingested.json().getString("webhook_id");
+    try (Connection c = TestServers.jdbc(node.databaseUrl); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO attempts (delivery_id, subscription_id, target_url, attempt_number, started_at, "
+          + "duration_ms, outcome, status_code) VALUES ('" + webhook + "', '" + id + "', '" + TARGET
+          + "', 1, now(), 5, 'Failed Attempt', 500)");
+    }
+
+    assertThat(node.delete("/subscriptions/" + id).status()).isEqualTo(204);
+
+    assertThat(node.count("SELECT count(*) FROM deliveries WHERE subscription_id = '" + id + "'")).isZero();
+    assertThat(node.count("SELECT count(*) FROM deliveries_open WHERE delivery_id = '" + webhook + "'")).isZero();
+    assertThat(node.count("SELECT count(*) FROM attempts WHERE subscription_id = '" + id + "'")).isZero();
   }
 
   // --- secrecy ---

@@ -69,6 +69,23 @@ class RetentionTest {
   }
 
   @Test
+  void aFinishedMessageTakesItsDeliveryAndEveryAttemptOfItEvenARecentOne() throws Exception {
+    String old = webhookIn("succeeded", 100);
+    // Retried by hand an hour ago: the attempt is within the retention period, its message is not.
+    try (Connection c = TestServers.jdbc(node.databaseUrl); Statement s = c.createStatement()) {
+      s.execute("INSERT INTO attempts (delivery_id, subscription_id, target_url, attempt_number, started_at, "
+          + "duration_ms, outcome, status_code) VALUES ('" + old + "', '" + subscription
+          + "', 'http://127.0.0.1:9/hook', 2, now() - interval '1 hour', 5, 'Success', 200)");
+    }
+
+    sweep(newRetentionVerticle());
+
+    assertThat(exists(old)).isFalse();
+    assertThat(node.count("SELECT count(*) FROM attempts WHERE delivery_id = '" + old + "'"))
+        .as("no attempt outlives its delivery").isZero();
+  }
+
+  @Test
   void twoNodesSweepingAtOnceDeleteOnlyOnce() throws Exception {
     for (int i = 0; i < 5; i++) {
       webhookIn("succeeded", 100);

@@ -83,13 +83,16 @@ class BatcherTest {
   @Test
   void aFullBatchGoesAtOnceEvenWhileAWriteIsUnderWay() {
     newBatcher(3, 1);
-    add("a");
+    List<Future<String>> first = add("a");
     Await.until(WAIT, "the first write", () -> writes.size() == 1);
     add("b", "c", "d", "e");
     assertThat(writes).hasSize(2);
     assertThat(writes.get(1)).containsExactly("b", "c", "d");
     answer(0);
-    Await.until(WAIT, "the rest after an answer", () -> writes.size() == 3);
+    Await.until(WAIT, "the first write's items answered", () -> first.get(0).isComplete());
+    assertThat(writes).as("still a write under way: the rest waits for it").hasSize(2);
+    answer(1);
+    Await.until(WAIT, "the rest once no write is under way", () -> writes.size() == 3);
     assertThat(writes.get(2)).containsExactly("e");
   }
 
