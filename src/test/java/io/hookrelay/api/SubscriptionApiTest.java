@@ -3,6 +3,7 @@ package io.hookrelay.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.hookrelay.delivery.Signer;
+import io.hookrelay.testing.Await;
 import io.hookrelay.testing.TestNode;
 import io.hookrelay.testing.TestReceiver;
 import io.hookrelay.testing.TestServers;
@@ -398,9 +399,14 @@ class SubscriptionApiTest {
   @Test
   void deletingASubscriptionDeletesItsDeliveriesAndTheirAttempts() throws Exception {
     String id = create(new JsonObject().put("target_url", TARGET)).getString("id");
+    // Disabled, so that no attempt of the node's own is recorded while the subscription is being deleted: one
+    // recorded in that instant may outlive it until retention (docs/delivery.md), which this test is not about.
+    assertThat(node.patch("/subscriptions/" + id, new JsonObject().put("status", "disabled")).status()).isEqualTo(200);
     TestNode.Response ingested = node.post("/ingest/" + id, new JsonObject().put("n", 1));
     assertThat(ingested.status()).isEqualTo(202);
     String webhook = ingested.json().getString("webhook_id");
+    Await.until(Duration.ofSeconds(30), "the delivery held, not attempted", () -> node.count(
+        "SELECT count(*) FROM deliveries WHERE id = '" + webhook + "' AND status = 'held'") == 1);
     try (Connection c = TestServers.jdbc(node.databaseUrl); Statement s = c.createStatement()) {
       s.execute("INSERT INTO attempts (delivery_id, subscription_id, target_url, attempt_number, started_at, "
           + "duration_ms, outcome, status_code) VALUES ('" + webhook + "', '" + id + "', '" + TARGET
