@@ -32,9 +32,6 @@ import java.util.function.Consumer;
  * <p>Not thread-safe by design: one batcher per verticle instance, used from that instance's event loop.
  */
 public final class IngestBatcher {
-  /** Inserts under way at once per verticle instance; requests arriving meanwhile go in the next one. */
-  private static final int WRITES = 1;
-
   private final MessageRepository messages;
   private final Consumer<List<IngestOutcome.Delivery>> afterCommit;
   private final Batcher<Pending, Void> batcher;
@@ -47,7 +44,7 @@ public final class IngestBatcher {
       Consumer<List<IngestOutcome.Delivery>> afterCommit) {
     this.messages = messages;
     this.afterCommit = afterCommit;
-    this.batcher = new Batcher<>(vertx, maxBatch, Math.max(0, delayMs), WRITES,
+    this.batcher = new Batcher<>(vertx, maxBatch, delayMs,
         batch -> store(batch).map(v -> Collections.nCopies(batch.size(), null)));
   }
 

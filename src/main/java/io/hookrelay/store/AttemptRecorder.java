@@ -25,8 +25,6 @@ public final class AttemptRecorder {
   private static final Logger log = LoggerFactory.getLogger(AttemptRecorder.class);
   private static final int CLAIM_BATCH = 128;
   private static final int RECORD_BATCH = 256;
-  /** Writes of each kind under way at once per delivery verticle; more claims or records wait and go together. */
-  private static final int WRITES = 1;
 
   private final DeliveryRepository deliveries;
   private final DeliveryQueue queue;
@@ -49,10 +47,10 @@ public final class AttemptRecorder {
     this.queue = queue;
     this.breakerThreshold = breakerThreshold;
     this.onDisabled = onDisabled;
-    this.claims = new Batcher<>(vertx, CLAIM_BATCH, 1, WRITES, ids -> claimAll(ids, lease));
-    this.holds = new Batcher<>(vertx, CLAIM_BATCH, 1, WRITES,
+    this.claims = new Batcher<>(vertx, CLAIM_BATCH, 1, ids -> claimAll(ids, lease));
+    this.holds = new Batcher<>(vertx, CLAIM_BATCH, 1,
         ids -> deliveries.hold(ids).map(v -> Collections.nCopies(ids.size(), null)));
-    this.records = new Batcher<>(vertx, RECORD_BATCH, 2, WRITES, this::recordAll);
+    this.records = new Batcher<>(vertx, RECORD_BATCH, 2, this::recordAll);
   }
 
   /** Claims the delivery if it is due: answers it with its payload, or null (finished, owned elsewhere, not due). */

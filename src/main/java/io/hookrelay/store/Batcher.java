@@ -29,11 +29,17 @@ public final class Batcher<I, O> {
   private int running;
 
   /**
-   * @param maxSize the most items in one write; a full batch goes at once, even past {@code maxWrites}
+   * A group commit of one write under way at a time: the items arriving meanwhile go in the next.
+   *
+   * @param maxSize the most items in one write; a full batch goes at once, even while another is under way
    * @param delayMs how long items gather when no write is under way (0: until the event loop's next turn)
-   * @param maxWrites writes under way at once before further items wait for one of them to end
    */
-  public Batcher(Vertx vertx, int maxSize, long delayMs, int maxWrites, Function<List<I>, Future<List<O>>> write) {
+  public Batcher(Vertx vertx, int maxSize, long delayMs, Function<List<I>, Future<List<O>>> write) {
+    this(vertx, maxSize, delayMs, 1, write);
+  }
+
+  /** @param maxWrites writes under way at once before further items wait for one of them to end */
+  Batcher(Vertx vertx, int maxSize, long delayMs, int maxWrites, Function<List<I>, Future<List<O>>> write) {
     if (maxSize < 1 || maxWrites < 1 || delayMs < 0) {
       throw new IllegalArgumentException("maxSize and maxWrites must be positive, delayMs not negative");
     }

@@ -58,6 +58,13 @@ class BatcherTest {
     });
   }
 
+  /** Adds the first items and waits until they are on their way as the first write. */
+  private List<Future<String>> firstWrite(String... items) {
+    List<Future<String>> added = add(items);
+    Await.until(WAIT, "the first write", () -> writes.size() == 1);
+    return added;
+  }
+
   /** Answers write {@code n} with each item's result: the item upper-cased. */
   private void answer(int n) {
     context.runOnContext(v -> answers.get(n).complete(writes.get(n).stream().map(String::toUpperCase).toList()));
@@ -66,8 +73,7 @@ class BatcherTest {
   @Test
   void itemsArrivingWhileAWriteIsUnderWayGoTogetherAsSoonAsItIsAnswered() {
     newBatcher(100, 1);
-    List<Future<String>> first = add("a");
-    Await.until(WAIT, "the first write", () -> writes.size() == 1);
+    List<Future<String>> first = firstWrite("a");
     List<Future<String>> meanwhile = add("b", "c", "d");
     assertThat(writes).as("no second write while the first is under way").hasSize(1);
     answer(0);
@@ -83,8 +89,7 @@ class BatcherTest {
   @Test
   void aFullBatchGoesAtOnceEvenWhileAWriteIsUnderWay() {
     newBatcher(3, 1);
-    List<Future<String>> first = add("a");
-    Await.until(WAIT, "the first write", () -> writes.size() == 1);
+    List<Future<String>> first = firstWrite("a");
     add("b", "c", "d", "e");
     assertThat(writes).hasSize(2);
     assertThat(writes.get(1)).containsExactly("b", "c", "d");
@@ -99,8 +104,7 @@ class BatcherTest {
   @Test
   void withTwoWritesAllowedTheSecondDoesNotWaitForTheFirst() {
     newBatcher(100, 2);
-    add("a");
-    Await.until(WAIT, "the first write", () -> writes.size() == 1);
+    firstWrite("a");
     add("b");
     Await.until(WAIT, "a second write beside the first", () -> writes.size() == 2);
     add("c");
@@ -113,8 +117,7 @@ class BatcherTest {
   @Test
   void aFailedWriteFailsEachOfItsItemsAndTheNextBatchStillGoes() {
     newBatcher(100, 1);
-    List<Future<String>> failing = add("a", "b");
-    Await.until(WAIT, "the first write", () -> writes.size() == 1);
+    List<Future<String>> failing = firstWrite("a", "b");
     List<Future<String>> next = add("c");
     context.runOnContext(v -> answers.get(0).fail(new IllegalStateException("database gone")));
     Await.until(WAIT, "the failure answered", () -> failing.stream().allMatch(Future::isComplete));
@@ -129,8 +132,7 @@ class BatcherTest {
   @Test
   void flushWritesWhatIsGatheredWithoutWaiting() {
     newBatcher(100, 1);
-    add("a");
-    Await.until(WAIT, "the first write", () -> writes.size() == 1);
+    firstWrite("a");
     add("b");
     Await.onContext(context, () -> {
       batcher.flush();
