@@ -41,7 +41,7 @@ public final class DeliveryVerticle extends VerticleBase {
   private AttemptRecorder recorder;
   private TargetClient target;
   private Attempts attempts;
-  private Scheduler<Ready> scheduler;
+  private Scheduler<Job, Ready> scheduler;
   private PollerReplies replies;
   private MessageConsumer<JsonObject> consumer;
   private long tickTimer;
@@ -72,7 +72,7 @@ public final class DeliveryVerticle extends VerticleBase {
     replies = new PollerReplies(vertx);
     scheduler = new Scheduler<>(config.deliveryInstances(), config.visibilityTimeout().toMillis(),
         Scheduler.Clock.SYSTEM, new NodeSlots(vertx.sharedData().getLocalMap("hookrelay.delivery.in-flight")),
-        this::attempt, ready -> replies.released(ready.job()));
+        this::claim, replies::defer, this::attempt, ready -> replies.released(ready.job()));
     consumer = vertx.eventBus().consumer(Addresses.DELIVERY_DISPATCH, this::onBatch);
     tickTimer = vertx.setPeriodic(20, id -> scheduler.tick());
     return Future.all(consumer.completion(), subscriptions.ready());
@@ -134,12 +134,18 @@ public final class DeliveryVerticle extends VerticleBase {
   }
 
   private void admit(Job job) {
-    Subscription s = job.subscription();
-    long deferUntil = scheduler.admit(s);
-    if (deferUntil > 0) {
-      replies.defer(job, deferUntil);
-      return;
+    long decision = scheduler.admit(job.subscription(), job);
+    if (decision == Scheduler.CLAIM) {
+      claim(job);
+    } else if (decision != Scheduler.PARKED) {
+      metrics.deferred(scheduler.lastDeferral().label);
+      replies.defer(job, decision);
     }
+  }
+
+  /** Claims a job the scheduler let in, and hands it back to the scheduler claimed or not. */
+  private void claim(Job job) {
+    Subscription s = job.subscription();
     recorder.claim(job.deliveryId()).onComplete(ar -> {
       if (ar.succeeded() && ar.result() != null) {
         scheduler.claimed(s, new Ready(job, ar.result()));
@@ -187,8 +193,13 @@ public final class DeliveryVerticle extends VerticleBase {
     });
   }
 
-  /** On the way out, claimed jobs still waiting are given back in PostgreSQL and in the queue, due at once. */
+  /**
+   * On the way out, parked jobs go back to the queue due at once, and claimed jobs still waiting are given back in
+   * PostgreSQL and in the queue, due at once.
+   */
   private void sendWaitingBack() {
+    long now = System.currentTimeMillis();
+    scheduler.takeParked().forEach(job -> replies.defer(job, now));
     List<Job> waiting = scheduler.takeWaiting().stream().map(Ready::job).toList();
     if (!waiting.isEmpty()) {
       replies.givenBack(waiting, recorder.release(waiting.stream().map(Job::deliveryId).toList()));

@@ -7,24 +7,48 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Who goes next, on one delivery instance: keeps each subscription under its in-flight cap and its rate limit, and
- * decides for each job whether to claim it now or send it back until later. Claimed jobs over the cap wait in the
- * subscription's lane and start as slots free up; a lane takes only what it can start within {@link #LANE_WAIT_MS},
- * and surplus work is deferred to about when the lane will have room, so a backlogged endpoint neither holds up the
- * others nor makes the queue spin. Pure: no I/O, the clock and the node-wide slot count are given, and what starts
- * is handed back through callbacks.
+ * decides for each job whether to claim it now, keep it unclaimed in its place, or send it back until later. Claimed
+ * jobs over the cap wait in the subscription's lane and start as slots free up; a lane claims only what it can start
+ * within {@link #LANE_WAIT_MS}. Behind those, it keeps jobs unclaimed, in arrival order, up to its share of the
+ * poller's window or {@link #PARK_WAIT_MS} more of work, and claims them as room appears: those jobs hold the
+ * poller's window, so while every lane is full the poller
+ * stops reading and the backlog waits in the stream, in order, at no cost. Only work beyond that is deferred to the
+ * retry set, to about when the lane will have room, so a slow endpoint neither holds up the others nor makes the
+ * queue spin. Pure: no I/O, the clock and the node-wide slot count are given, and what is to be claimed, started or
+ * sent away is handed back through callbacks.
  *
- * <p>Between tenants: each tenant may hold (claiming, waiting or attempting) at most its share of the instance's
- * budget, the poller window divided among the tenants holding work here, and never less than
- * {@link #MIN_TENANT_SHARE}. A tenant that floods ingest, or whose endpoints all hang, fills its share and has the
- * rest deferred, while another tenant's jobs are admitted as if it were alone. A tenant alone uses the whole budget.
+ * <p>Between tenants: while another tenant holds work here, each tenant may hold (parked, claiming, waiting or
+ * attempting) at most its share of the instance's budget, the poller window divided among the tenants holding work
+ * here, and never less than {@link #MIN_TENANT_SHARE}. A tenant that floods ingest, or whose endpoints all hang,
+ * fills its share and has the rest deferred, while another tenant's jobs are admitted as if it were alone. A tenant
+ * alone is bounded by the poller's window only: the poller hands its instances unequal parts of the window, and a
+ * bound of an equal part sent a saturated node's surplus round the retry set.
  *
+ * @param <P> a job not yet claimed, as the caller keeps it
  * @param <T> a claimed job, as the caller keeps it
  */
-public final class Scheduler<T> {
+public final class Scheduler<P, T> {
+  /** {@link #admit} answers: claim the job now. */
+  public static final long CLAIM = 0;
+  /** {@link #admit} answers: the scheduler keeps the job unclaimed and hands it to be claimed when its lane has room. */
+  public static final long PARKED = -1;
+
+  /** Why a job was sent away (a metric label). */
+  public enum Deferral {
+    RATE_LIMIT("rate_limit"), TENANT_SHARE("tenant_share"), LANE_FULL("lane_full");
+
+    public final String label;
+
+    Deferral(String label) {
+      this.label = label;
+    }
+  }
   /**
    * How much work one subscription's lane may hold on this instance, in the time it takes to start it at the pace
    * its slots free up; in jobs, at most the instance's budget. Waiting jobs hold the poller's window (4096 per node):
@@ -34,6 +58,16 @@ public final class Scheduler<T> {
    * commands per webhook) took the CPU the deliveries needed.
    */
   static final long LANE_WAIT_MS = 500;
+  /**
+   * How much more work a lane may keep unclaimed behind what it claimed, at its observed pace, once it holds its
+   * share of the window (divided among the lanes with work waiting): a slow endpoint keeps its share or
+   * two seconds of its own pace, whichever is more. Deferring instead sent a saturated node's surplus round the retry
+   * set again and again (five Redis commands per webhook instead of one, lag tails of 27 s as deferred jobs went
+   * behind those deferred since); kept here, a job keeps its place and costs nothing. The share is what makes that
+   * hold under load: an attempt's observed time includes the wait for the node's event loop, so a saturated node's
+   * fast endpoint looks slow.
+   */
+  static final long PARK_WAIT_MS = 1500;
   /** The longest a job over the cap is sent away for. */
   static final long MAX_DEFER_MS = 30_000;
   /** The poller window of a node (jobs it hands out before any comes back), split among its delivery instances. */
@@ -74,77 +108,112 @@ public final class Scheduler<T> {
   private final long maxWaitMs;
   private final Clock clock;
   private final Slots slots;
+  private final Consumer<P> claim;
+  private final BiConsumer<P, Long> sendAway;
   private final Consumer<T> start;
   private final Consumer<T> expired;
-  private final Map<UUID, Lane<T>> lanes = new HashMap<>();
+  private final Map<UUID, Lane<P, T>> lanes = new HashMap<>();
   /**
-   * The lanes that have jobs waiting for a slot: what the periodic tick looks at. Walking every lane instead was
-   * the node's hottest frame with thousands of subscriptions (a JFR profile of 1,000 tenants × 3).
+   * The lanes that have jobs waiting for a slot or parked: what the periodic tick looks at. Walking every lane
+   * instead was the node's hottest frame with thousands of subscriptions (a JFR profile of 1,000 tenants × 3).
    */
-  private final Map<UUID, Lane<T>> waitingLanes = new HashMap<>();
+  private final Map<UUID, Lane<P, T>> busyLanes = new HashMap<>();
   private final Map<UUID, RateLimiter> limiters = new HashMap<>();
-  /** Jobs each tenant holds on this instance: admitted and not yet finished, given back or expired. */
+  /** Jobs each tenant holds on this instance: admitted or parked, and not yet finished, given back or expired. */
   private final Map<UUID, Integer> tenantHeld = new HashMap<>();
   private final int budget;
+  private Deferral lastDeferral;
 
   /**
    * @param instances the delivery instances on this node, which share its slots and rate limits
-   * @param leaseMs how long a claim lasts; a job that waited half of it is given back instead of started
+   * @param leaseMs how long a claim lasts; a job that waited half of it is given back instead of started, and a
+   *     parked job that waited as long goes back to the queue (the poller's own hold on it lasts a lease)
+   * @param claim takes a parked job whose lane has room now: it claims it and answers {@link #claimed} or
+   *     {@link #notClaimed}, as for a job {@link #admit} answered {@link #CLAIM}
+   * @param sendAway takes a parked job to send back to the queue until the given epoch millisecond
    * @param start takes a job that holds a slot now: it makes the attempt and calls {@link #finished} when it is over
    * @param expired takes a job that waited so long for a slot that its lease may lapse mid-attempt, to give it back
    */
-  public Scheduler(int instances, long leaseMs, Clock clock, Slots slots, Consumer<T> start, Consumer<T> expired) {
-    this(instances, leaseMs, Math.max(MIN_TENANT_SHARE, NODE_WINDOW / Math.max(1, instances)), clock, slots, start,
-        expired);
+  public Scheduler(int instances, long leaseMs, Clock clock, Slots slots, Consumer<P> claim,
+      BiConsumer<P, Long> sendAway, Consumer<T> start, Consumer<T> expired) {
+    this(instances, leaseMs, Math.max(MIN_TENANT_SHARE, NODE_WINDOW / Math.max(1, instances)), clock, slots, claim,
+        sendAway, start, expired);
   }
 
   /** @param budget the jobs this instance holds for all tenants before tenants get shares of it */
-  Scheduler(int instances, long leaseMs, int budget, Clock clock, Slots slots, Consumer<T> start,
-      Consumer<T> expired) {
+  Scheduler(int instances, long leaseMs, int budget, Clock clock, Slots slots, Consumer<P> claim,
+      BiConsumer<P, Long> sendAway, Consumer<T> start, Consumer<T> expired) {
     this.budget = budget;
     this.instances = instances;
     this.maxWaitMs = leaseMs / 2;
     this.clock = clock;
     this.slots = slots;
+    this.claim = claim;
+    this.sendAway = sendAway;
     this.start = start;
     this.expired = expired;
   }
 
   /**
-   * A job of this enabled subscription arrives: answers 0 when it is to be claimed now (it then counts in its lane
-   * until {@link #claimed} or {@link #notClaimed}), or the epoch millisecond until which it is to be sent away.
+   * A job of this enabled subscription arrives: answers {@link #CLAIM} when it is to be claimed now (it then counts
+   * in its lane until {@link #claimed} or {@link #notClaimed}), {@link #PARKED} when the scheduler keeps it for
+   * later, or the epoch millisecond until which it is to be sent away.
    */
-  public long admit(Subscription s) {
+  public long admit(Subscription s, P job) {
     if (s.rateLimitPerS() != null) {
       RateLimiter limiter = limiters.computeIfAbsent(s.id(), id -> new RateLimiter());
       long wait = limiter.reserve(s.rateLimitPerS() / (double) instances, clock.nanos());
       if (wait > 0) {
+        lastDeferral = Deferral.RATE_LIMIT;
         return clock.millis() + Math.max(10, wait);
       }
     }
-    Lane<T> lane = lane(s);
+    Lane<P, T> lane = lane(s);
     int cap = cap(s);
     int held = tenantHeld.getOrDefault(s.tenantId(), 0);
     if (held >= tenantShare(held)) {
       // Over the tenant's share: back when about a share's worth of its work has gone through here.
+      lastDeferral = Deferral.TENANT_SHARE;
       double perJobMs = Math.max(0.01, lane.holdMs * instances / cap);
       return clock.millis() + (long) Math.min(MAX_DEFER_MS, Math.max(20, perJobMs * (held - tenantShare(held) + 1)));
     }
-    if (lane.admits(cap, instances, budget)) {
+    if (lane.parked.isEmpty() && lane.admits(cap, instances, budget)) {
       lane.claiming++;
       tenantHeld.merge(s.tenantId(), 1, Integer::sum);
-      return 0;
+      return CLAIM;
     }
+    // A rate-limited job has its token: it is not kept back, or it would go out in a burst with the ones after it.
+    if (s.rateLimitPerS() == null && lane.parks(cap, instances, laneShare(s.id()))) {
+      lane.parked.add(new Parked<>(job, cap, clock.millis()));
+      tenantHeld.merge(s.tenantId(), 1, Integer::sum);
+      busyLanes.put(s.id(), lane);
+      return PARKED;
+    }
+    lastDeferral = Deferral.LANE_FULL;
     return lane.deferDueMs(cap, instances, clock.millis());
   }
 
-  /** A tenant's share: the budget divided among the tenants holding work here (this one counted). */
-  private int tenantShare(int held) {
-    int tenants = tenantHeld.size() + (held == 0 ? 1 : 0);
-    return Math.max(MIN_TENANT_SHARE, budget / tenants);
+  /** Why the last job that {@link #admit} answered with a time was sent away. */
+  public Deferral lastDeferral() {
+    return lastDeferral;
   }
 
-  private Lane<T> lane(Subscription s) {
+  /**
+   * A lane's share of the window: the node's window divided among this instance's lanes with jobs waiting or parked
+   * (this one counted). The node's, not the instance's part of it: the poller hands its instances unequal parts, and
+   * a lane alone on a saturated node had its surplus over an equal part sent round the retry set.
+   */
+  private int laneShare(UUID subscriptionId) {
+    return NODE_WINDOW / (busyLanes.size() + (busyLanes.containsKey(subscriptionId) ? 0 : 1));
+  }
+
+  /** A tenant's share: the budget divided among the tenants holding work here (this one counted), if any other. */
+  private int tenantShare(int held) {
+    int tenants = tenantHeld.size() + (held == 0 ? 1 : 0);
+    return tenants == 1 ? Integer.MAX_VALUE : Math.max(MIN_TENANT_SHARE, budget / tenants);
+  }
+
+  private Lane<P, T> lane(Subscription s) {
     return lanes.computeIfAbsent(s.id(), id -> new Lane<>(s.tenantId()));
   }
 
@@ -159,23 +228,25 @@ public final class Scheduler<T> {
 
   /** The claim of an admitted job came back with the job: it starts now if a slot is free, or waits in its lane. */
   public void claimed(Subscription s, T job) {
-    Lane<T> lane = claimAnswered(s);
+    Lane<P, T> lane = claimAnswered(s);
     if (lane.waiting.isEmpty() && slots.take(s.id(), cap(s))) {
       start.accept(job);
+      claimParked(s.id(), lane);
     } else {
       lane.waiting.add(new Waiting<>(job, cap(s), clock.millis()));
-      waitingLanes.put(s.id(), lane);
+      busyLanes.put(s.id(), lane);
     }
   }
 
   /** The claim of an admitted job came back without it (finished, owned elsewhere, not due), or failed. */
   public void notClaimed(Subscription s) {
-    claimAnswered(s);
+    Lane<P, T> lane = claimAnswered(s);
     released(s.tenantId());
+    claimParked(s.id(), lane);
   }
 
-  private Lane<T> claimAnswered(Subscription s) {
-    Lane<T> lane = lane(s);
+  private Lane<P, T> claimAnswered(Subscription s) {
+    Lane<P, T> lane = lane(s);
     lane.claiming--;
     return lane;
   }
@@ -183,7 +254,7 @@ public final class Scheduler<T> {
   /** An attempt started by this scheduler is over after holding its slot {@code heldNanos}: the next one may go. */
   public void finished(UUID subscriptionId, long heldNanos) {
     slots.giveBack(subscriptionId);
-    Lane<T> lane = lanes.get(subscriptionId);
+    Lane<P, T> lane = lanes.get(subscriptionId);
     if (lane != null) {
       released(lane.tenantId);
       lane.held(heldNanos);
@@ -191,11 +262,14 @@ public final class Scheduler<T> {
     }
   }
 
-  /** Slots freed by the node's other delivery instances wake this instance's waiting jobs too: called periodically. */
+  /**
+   * Slots freed by the node's other delivery instances wake this instance's waiting jobs too, and the lanes' paces
+   * change: called periodically.
+   */
   public void tick() {
-    if (!waitingLanes.isEmpty()) {
-      // a copy: a lane whose last waiting job starts leaves the map meanwhile
-      for (Map.Entry<UUID, Lane<T>> e : new ArrayList<>(waitingLanes.entrySet())) {
+    if (!busyLanes.isEmpty()) {
+      // a copy: a lane whose last job starts leaves the map meanwhile
+      for (Map.Entry<UUID, Lane<P, T>> e : new ArrayList<>(busyLanes.entrySet())) {
         startWaiting(e.getKey(), e.getValue());
       }
     }
@@ -203,19 +277,29 @@ public final class Scheduler<T> {
 
   /** Every claimed job still waiting for a slot, taken out of the lanes (on the way out). */
   public List<T> takeWaiting() {
-    List<T> all = new ArrayList<>();
-    waitingLanes.values().forEach(lane -> {
-      lane.waiting.forEach(w -> {
-        all.add(w.job());
+    return takeAll(lane -> lane.waiting, Waiting::job);
+  }
+
+  /** Every parked job, taken out of the lanes (on the way out): none of them was claimed. */
+  public List<P> takeParked() {
+    return takeAll(lane -> lane.parked, Parked::job);
+  }
+
+  private <E, J> List<J> takeAll(Function<Lane<P, T>, ArrayDeque<E>> queue, Function<E, J> job) {
+    List<J> all = new ArrayList<>();
+    busyLanes.values().forEach(lane -> {
+      ArrayDeque<E> jobs = queue.apply(lane);
+      jobs.forEach(e -> {
+        all.add(job.apply(e));
         released(lane.tenantId);
       });
-      lane.waiting.clear();
+      jobs.clear();
     });
-    waitingLanes.clear();
+    busyLanes.values().removeIf(Lane::idle);
     return all;
   }
 
-  private void startWaiting(UUID subscriptionId, Lane<T> lane) {
+  private void startWaiting(UUID subscriptionId, Lane<P, T> lane) {
     while (!lane.waiting.isEmpty() && slots.take(subscriptionId, lane.waiting.peek().cap())) {
       Waiting<T> w = lane.waiting.poll();
       if (clock.millis() - w.sinceMs() > maxWaitMs) {
@@ -226,8 +310,28 @@ public final class Scheduler<T> {
         start.accept(w.job());
       }
     }
-    if (lane.waiting.isEmpty()) {
-      waitingLanes.remove(subscriptionId);
+    claimParked(subscriptionId, lane);
+  }
+
+  /** Parked jobs are claimed, oldest first, while the lane has room; one parked for half a lease goes back. */
+  private void claimParked(UUID subscriptionId, Lane<P, T> lane) {
+    long now = clock.millis();
+    while (!lane.parked.isEmpty()) {
+      Parked<P> p = lane.parked.peek();
+      if (now - p.sinceMs() > maxWaitMs) {
+        lane.parked.poll();
+        released(lane.tenantId);
+        sendAway.accept(p.job(), now);
+      } else if (lane.admits(p.cap(), instances, budget)) {
+        lane.parked.poll();
+        lane.claiming++; // still counted for its tenant since it was parked
+        claim.accept(p.job());
+      } else {
+        break;
+      }
+    }
+    if (lane.idle()) {
+      busyLanes.remove(subscriptionId);
     }
   }
 
@@ -238,10 +342,17 @@ public final class Scheduler<T> {
   /** A claimed job waiting for a slot; its lease runs meanwhile. */
   private record Waiting<T>(T job, int cap, long sinceMs) {}
 
-  /** One subscription's jobs on this instance: those being claimed, those waiting for a slot, how long one holds it. */
-  private static final class Lane<T> {
+  /** A job kept unclaimed until its lane has room; it holds a place in the poller's window meanwhile. */
+  private record Parked<P>(P job, int cap, long sinceMs) {}
+
+  /**
+   * One subscription's jobs on this instance: those being claimed, those waiting for a slot, those parked behind
+   * them, and how long one holds a slot.
+   */
+  private static final class Lane<P, T> {
     final UUID tenantId;
     final ArrayDeque<Waiting<T>> waiting = new ArrayDeque<>();
+    final ArrayDeque<Parked<P>> parked = new ArrayDeque<>();
     int claiming;
     double holdMs = 5; // moving average of attempt durations
     double deferClockMs; // the due time handed to the last job sent away (fractions: jobs may be due 0.1 ms apart)
@@ -263,6 +374,24 @@ public final class Scheduler<T> {
       return claiming + waiting.size() < limit && drainMs(cap, instances) < LANE_WAIT_MS;
     }
 
+    /** How long every job in the lane, parked ones too, will take to start. */
+    double allDrainMs(int cap, int instances) {
+      return (claiming + waiting.size() + parked.size()) * holdMs * instances / cap;
+    }
+
+    /**
+     * Whether one more job may be parked: while the lane holds less than its share of the budget, or while its
+     * claimed and parked work together start within the bound; never past the node's window.
+     */
+    boolean parks(int cap, int instances, int share) {
+      int all = claiming + waiting.size() + parked.size();
+      return all < NODE_WINDOW && (all < share || allDrainMs(cap, instances) < LANE_WAIT_MS + PARK_WAIT_MS);
+    }
+
+    boolean idle() {
+      return waiting.isEmpty() && parked.isEmpty();
+    }
+
     /**
      * When a job the lane cannot take should come back: after the jobs ahead of it are through, spaced at the pace
      * the subscription's slots free up here, so each surplus job goes round the retry set about once.
@@ -271,7 +400,7 @@ public final class Scheduler<T> {
       // Aimed early, at half the estimate: a job back too soon waits in the lane or goes round once more, while
       // one back too late leaves the endpoint's slots idle.
       double perJobMs = Math.max(0.01, holdMs * instances / cap) / 2;
-      double earliest = nowMs + drainMs(cap, instances) / 2;
+      double earliest = nowMs + allDrainMs(cap, instances) / 2;
       deferClockMs = Math.min(Math.max(deferClockMs, earliest) + perJobMs, nowMs + MAX_DEFER_MS);
       return (long) deferClockMs;
     }

@@ -23,6 +23,7 @@ public final class Metrics {
   public static final String ATTEMPTS = "hookrelay.attempts";
   public static final String ATTEMPT_DURATION = "hookrelay.attempt.duration";
   public static final String DELIVERY_LAG = "hookrelay.delivery.lag";
+  public static final String DEFERRED = "hookrelay.deliveries.deferred";
   public static final String TENANT_ROWS_DELETED = "hookrelay.tenant.rows.deleted";
 
   /** Ingest results, as the {@code result} label says them. */
@@ -42,6 +43,7 @@ public final class Metrics {
   private final Counter succeeded;
   private final Counter failed;
   private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
+  private final Map<String, Counter> deferred = new ConcurrentHashMap<>();
   private final Map<String, Timer> attemptDurations = new ConcurrentHashMap<>();
   private final Timer deliveryLag;
   private final AtomicLong queueDepth = new AtomicLong();
@@ -66,6 +68,11 @@ public final class Metrics {
       attemptDurations.put(outcome, Timer.builder(ATTEMPT_DURATION).tag("outcome", outcome)
           .description("How long an attempt took, from request to response or error")
           .serviceLevelObjectives(SLOS)
+          .register(registry));
+    }
+    for (String reason : new String[] {"lane_full", "tenant_share", "rate_limit"}) {
+      deferred.put(reason, Counter.builder(DEFERRED).tag("reason", reason)
+          .description("Jobs a delivery instance sent back to the retry set instead of claiming or keeping them")
           .register(registry));
     }
     ingested(ACCEPTED, "none", 0);
@@ -104,6 +111,11 @@ public final class Metrics {
             .description("Ingest requests by result; reason is the error code of a rejection")
             .register(registry))
         .increment(n);
+  }
+
+  /** A job was sent back to the retry set unattempted: {@code reason} is lane_full, tenant_share or rate_limit. */
+  public void deferred(String reason) {
+    deferred.get(reason).increment();
   }
 
   /** An attempt ended: {@code outcome} is Success, Failed Attempt or Failure as stored. */

@@ -7,6 +7,8 @@ import io.hookrelay.testing.TestNode;
 import io.hookrelay.testing.TestReceiver;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -44,7 +46,7 @@ class MetricsTest {
     assertThat(r.body()).contains("# TYPE hookrelay_ingested_total counter", "hookrelay_deliveries_total",
         "hookrelay_attempts_total", "hookrelay_attempt_duration_seconds_bucket", "hookrelay_delivery_lag_seconds_bucket",
         "hookrelay_queue_depth", "hookrelay_retry_depth", "hookrelay_deliveries_in_flight",
-        "hookrelay_subscriptions_disabled");
+        "hookrelay_subscriptions_disabled", "hookrelay_deliveries_deferred_total");
   }
 
   @Test
@@ -93,6 +95,20 @@ class MetricsTest {
     assertThat(delta(before, after, "hookrelay_ingested_total", "reason=\"not_found\"")).isEqualTo(1);
     assertThat(delta(before, after, "hookrelay_ingested_total", "reason=\"invalid_json\"")).isEqualTo(1);
     assertThat(delta(before, after, "hookrelay_ingested_total", "reason=\"unauthorized\"")).isEqualTo(1);
+  }
+
+  @Test
+  void jobsSentBackForTheirRateLimitAreCountedAsDeferredAndStillDelivered() {
+    String id = node.subscribe(receiver.url(), new JsonObject().put("rate_limit_per_s", 1)).getString("id");
+    String before = scrape();
+    List<String> webhooks = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      webhooks.add(node.ingest(id, new JsonObject().put("n", i))); // one a second: at least two wait their turn
+    }
+    webhooks.forEach(w -> node.awaitStatus(w, WAIT, "succeeded"));
+    String after = scrape();
+    assertThat(delta(before, after, "hookrelay_deliveries_deferred_total", "reason=\"rate_limit\"")).isPositive();
+    assertThat(delta(before, after, "hookrelay_deliveries_deferred_total", "reason=\"lane_full\"")).isZero();
   }
 
   @Test
