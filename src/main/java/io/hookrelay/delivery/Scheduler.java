@@ -17,10 +17,9 @@ import java.util.function.Function;
  * jobs over the cap wait in the subscription's lane and start as slots free up; a lane claims only what it can start
  * within {@link #LANE_WAIT_MS}. Behind those, it keeps jobs unclaimed, in arrival order, up to its share of the
  * poller's window or {@link #PARK_WAIT_MS} more of work, and claims them as room appears: those jobs hold the
- * poller's window, so while every lane is full the poller
- * stops reading and the backlog waits in the stream, in order, at no cost. Only work beyond that is deferred to the
- * retry set, to about when the lane will have room, so a slow endpoint neither holds up the others nor makes the
- * queue spin. Pure: no I/O, the clock and the node-wide slot count are given, and what is to be claimed, started or
+ * poller's window, so while every lane is full the poller stops reading and the backlog waits in the stream, in
+ * order, at no cost. Only work beyond that is deferred to the retry set, to about when the lane will have room, so a
+ * slow endpoint neither holds up the others nor makes the queue spin. Pure: no I/O, the clock and the node-wide slot count are given, and what is to be claimed, started or
  * sent away is handed back through callbacks.
  *
  * <p>Between tenants: while another tenant holds work here, each tenant may hold (parked, claiming, waiting or
@@ -231,7 +230,9 @@ public final class Scheduler<P, T> {
     Lane<P, T> lane = claimAnswered(s);
     if (lane.waiting.isEmpty() && slots.take(s.id(), cap(s))) {
       start.accept(job);
-      claimParked(s.id(), lane);
+      if (!lane.parked.isEmpty()) {
+        claimParked(s.id(), lane);
+      }
     } else {
       lane.waiting.add(new Waiting<>(job, cap(s), clock.millis()));
       busyLanes.put(s.id(), lane);
@@ -242,7 +243,9 @@ public final class Scheduler<P, T> {
   public void notClaimed(Subscription s) {
     Lane<P, T> lane = claimAnswered(s);
     released(s.tenantId());
-    claimParked(s.id(), lane);
+    if (!lane.parked.isEmpty()) {
+      claimParked(s.id(), lane);
+    }
   }
 
   private Lane<P, T> claimAnswered(Subscription s) {
@@ -365,27 +368,23 @@ public final class Scheduler<P, T> {
       holdMs += (nanos / 1e6 - holdMs) * 0.05;
     }
 
-    /** How long the jobs in the lane will take to start, at the pace slots free up for this instance. */
-    double drainMs(int cap, int instances) {
-      return (claiming + waiting.size()) * holdMs * instances / cap;
+    /** How long {@code jobs} will take to start, at the pace slots free up for this instance. */
+    double drainMs(int jobs, int cap, int instances) {
+      return jobs * holdMs * instances / cap;
     }
 
     boolean admits(int cap, int instances, int limit) {
-      return claiming + waiting.size() < limit && drainMs(cap, instances) < LANE_WAIT_MS;
-    }
-
-    /** How long every job in the lane, parked ones too, will take to start. */
-    double allDrainMs(int cap, int instances) {
-      return (claiming + waiting.size() + parked.size()) * holdMs * instances / cap;
+      int claimed = claiming + waiting.size();
+      return claimed < limit && drainMs(claimed, cap, instances) < LANE_WAIT_MS;
     }
 
     /**
-     * Whether one more job may be parked: while the lane holds less than its share of the budget, or while its
+     * Whether one more job may be parked: while the lane holds less than its share of the window, or while its
      * claimed and parked work together start within the bound; never past the node's window.
      */
     boolean parks(int cap, int instances, int share) {
       int all = claiming + waiting.size() + parked.size();
-      return all < NODE_WINDOW && (all < share || allDrainMs(cap, instances) < LANE_WAIT_MS + PARK_WAIT_MS);
+      return all < NODE_WINDOW && (all < share || drainMs(all, cap, instances) < LANE_WAIT_MS + PARK_WAIT_MS);
     }
 
     boolean idle() {
@@ -400,7 +399,7 @@ public final class Scheduler<P, T> {
       // Aimed early, at half the estimate: a job back too soon waits in the lane or goes round once more, while
       // one back too late leaves the endpoint's slots idle.
       double perJobMs = Math.max(0.01, holdMs * instances / cap) / 2;
-      double earliest = nowMs + allDrainMs(cap, instances) / 2;
+      double earliest = nowMs + drainMs(claiming + waiting.size() + parked.size(), cap, instances) / 2;
       deferClockMs = Math.min(Math.max(deferClockMs, earliest) + perJobMs, nowMs + MAX_DEFER_MS);
       return (long) deferClockMs;
     }
