@@ -33,9 +33,12 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** /subscriptions: create, list, read, change, delete, rotate the secret, enable, recover, attempt history. */
 final class SubscriptionRoutes {
+  private static final Logger log = LoggerFactory.getLogger(SubscriptionRoutes.class);
   static final int MAX_EVENT_FILTERS = 100;
   private static final String V1A_TAKES_NO_SECRET = "secret cannot be given when signature_scheme is 'v1a': "
       + "hookrelay generates the ed25519 key pair, keeps the private key and returns the public_key";
@@ -380,8 +383,13 @@ final class SubscriptionRoutes {
   }
 
   /** Puts deliveries made due again on the queue; recovery catches any that Redis does not take. */
+  /** Stored as pending already: what Redis does not take now, the recovery sweep queues after its grace period. */
   private Future<Void> enqueue(List<UUID> ids, UUID subscriptionId) {
-    return queue.enqueue(ids, Collections.nCopies(ids.size(), subscriptionId)).recover(err -> Future.succeededFuture());
+    return queue.enqueue(ids, Collections.nCopies(ids.size(), subscriptionId)).recover(err -> {
+      log.warn("could not queue {} deliveries of subscription {} (recovery queues them later): {}", ids.size(),
+          subscriptionId, err.getMessage());
+      return Future.succeededFuture();
+    });
   }
 
   private static void respond(RoutingContext ctx, UUID id, Subscription s, Throwable failure) {

@@ -22,6 +22,8 @@ import java.util.UUID;
  */
 public final class DeliveryQueue {
   public static final String GROUP = "hookrelay";
+  /** Deliveries added per round trip; well under the client's 100,000 replies waiting (see {@link #client}). */
+  static final int ENQUEUE_CHUNK = 10_000;
   private static final String MOVE_DUE = script("move_due.lua");
   private static final String ACK = script("ack.lua");
   private static final String DEFER = script("defer.lua");
@@ -63,18 +65,27 @@ public final class DeliveryQueue {
     return redis;
   }
 
-  /** Adds deliveries to the stream in one round trip. */
+  /**
+   * Adds deliveries to the stream, one round trip per {@link #ENQUEUE_CHUNK} of them, one chunk after another: a
+   * resumed subscription can hand over hundreds of thousands at once, more than the client lets wait for replies.
+   */
   public Future<Void> enqueue(List<UUID> deliveryIds, List<UUID> subscriptionIds) {
-    if (deliveryIds.isEmpty()) {
+    return enqueueFrom(deliveryIds, subscriptionIds, 0);
+  }
+
+  private Future<Void> enqueueFrom(List<UUID> deliveryIds, List<UUID> subscriptionIds, int from) {
+    if (from >= deliveryIds.size()) {
       return Future.succeededFuture();
     }
-    List<Request> requests = new ArrayList<>(deliveryIds.size());
-    for (int i = 0; i < deliveryIds.size(); i++) {
+    int to = Math.min(deliveryIds.size(), from + ENQUEUE_CHUNK);
+    List<Request> requests = new ArrayList<>(to - from);
+    for (int i = from; i < to; i++) {
       requests.add(Request.cmd(Command.XADD).arg(stream).arg("*")
           .arg("d").arg(deliveryIds.get(i).toString())
           .arg("s").arg(subscriptionIds.get(i).toString()));
     }
-    return redis.batch(requests).mapEmpty();
+    Future<Void> sent = redis.batch(requests).mapEmpty();
+    return to == deliveryIds.size() ? sent : sent.compose(v -> enqueueFrom(deliveryIds, subscriptionIds, to));
   }
 
   /** Creates the consumer group (and the stream) unless it exists; needed again after Redis lost its data. */
