@@ -6,6 +6,9 @@ import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.embedded.DataDirUnusableException;
 import io.hookrelay.sink.SinkMain;
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import sun.misc.Signal;
 
 /** Entry point: {@code serve} (the default) runs a node; {@code sink} runs the test receiver. */
@@ -43,6 +46,25 @@ public final class Main {
     }
     // Chosen before the first logger exists, so logback picks the right appender.
     System.setProperty("hookrelay.log.format", config.logFormat());
+    // Handled from before the start: a SIGTERM that came between "up" and the handlers once ended the JVM with 143.
+    // A signal during start-up waits for it (bounded), then stops what started, in order.
+    CountDownLatch started = new CountDownLatch(1);
+    AtomicReference<Node> running = new AtomicReference<>();
+    Runnable stop = () -> {
+      try {
+        started.await(3, TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      Node up = running.get();
+      if (up != null) {
+        up.stop();
+      }
+      System.exit(0);
+    };
+    // SIGTERM and SIGINT stop gracefully and exit 0; the hook covers other exits.
+    Signal.handle(new Signal("TERM"), s -> new Thread(stop, "shutdown").start());
+    Signal.handle(new Signal("INT"), s -> new Thread(stop, "shutdown").start());
     Node node;
     try {
       node = Node.start(System.getenv());
@@ -65,13 +87,8 @@ public final class Main {
       System.exit(1);
       return;
     }
-    Runnable stop = () -> {
-      node.stop();
-      System.exit(0);
-    };
-    // SIGTERM and SIGINT stop gracefully and exit 0; the hook covers other exits.
-    Signal.handle(new Signal("TERM"), s -> new Thread(stop, "shutdown").start());
-    Signal.handle(new Signal("INT"), s -> new Thread(stop, "shutdown").start());
+    running.set(node);
+    started.countDown();
     Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "shutdown-hook"));
   }
 
