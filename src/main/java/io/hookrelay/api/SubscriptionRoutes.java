@@ -383,7 +383,6 @@ final class SubscriptionRoutes {
   }
 
   /** Puts deliveries made due again on the queue; recovery catches any that Redis does not take. */
-  /** Stored as pending already: what Redis does not take now, the recovery sweep queues after its grace period. */
   private Future<Void> enqueue(List<UUID> ids, UUID subscriptionId) {
     return queue.enqueue(ids, Collections.nCopies(ids.size(), subscriptionId)).recover(err -> {
       log.warn("could not queue {} deliveries of subscription {} (recovery queues them later): {}", ids.size(),

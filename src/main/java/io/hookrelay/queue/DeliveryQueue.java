@@ -22,8 +22,10 @@ import java.util.UUID;
  */
 public final class DeliveryQueue {
   public static final String GROUP = "hookrelay";
-  /** Deliveries added per round trip; well under the client's 100,000 replies waiting (see {@link #client}). */
-  static final int ENQUEUE_CHUNK = 10_000;
+  /** Replies a client lets wait at once; a batch larger than this fails whole. */
+  private static final int MAX_WAITING = 100_000;
+  /** Deliveries added per round trip, well under {@link #MAX_WAITING}. */
+  static final int ENQUEUE_CHUNK = MAX_WAITING / 10;
   private static final String MOVE_DUE = script("move_due.lua");
   private static final String ACK = script("ack.lua");
   private static final String DEFER = script("defer.lua");
@@ -44,8 +46,8 @@ public final class DeliveryQueue {
     return Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(url)
         .setMaxPoolSize(poolSize)
-        .setMaxPoolWaiting(100_000)
-        .setMaxWaitingHandlers(100_000)
+        .setMaxPoolWaiting(MAX_WAITING)
+        .setMaxWaitingHandlers(MAX_WAITING)
         // RESP2 keeps stream replies as plain arrays whatever the server version.
         .setPreferredProtocolVersion(io.vertx.redis.client.ProtocolVersion.RESP2));
   }
