@@ -29,6 +29,12 @@ public final class Addresses {
   /** Publish: {@code {"name": event type}} after an event type was created, changed or deleted; caches drop it. */
   public static final String EVENT_TYPES_CHANGED = "hookrelay.event-types.changed";
 
+  /**
+   * Publish, local: the earliest due time (epoch ms, a Long) of retries this node just put in the Redis retry set,
+   * so that its queue poller, which otherwise sleeps up to a second between looks, moves them when due.
+   */
+  public static final String RETRIES_SCHEDULED = "hookrelay.retries.scheduled";
+
   /** Publish: a JSON snapshot of this node's counters every second, for the dashboard's live charts. */
   public static final String STATS_TICK = "hookrelay.stats.tick";
 

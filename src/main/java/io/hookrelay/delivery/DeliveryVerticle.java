@@ -31,6 +31,7 @@ import java.util.UUID;
  * that it acknowledges only what is on record. This class wires them together and owns the lifecycle.
  */
 public final class DeliveryVerticle extends VerticleBase {
+  private static final long TICK_MS = 20;
   private final HookrelayConfig config;
   private final Metrics metrics;
   private final Tracing tracing;
@@ -44,9 +45,11 @@ public final class DeliveryVerticle extends VerticleBase {
   private Scheduler<Job, Ready> scheduler;
   private PollerReplies replies;
   private MessageConsumer<JsonObject> consumer;
-  private long tickTimer;
+  /** Armed only while the scheduler has jobs waiting: an idle node wakes for nothing (-1: not armed). */
+  private long tickTimer = -1;
   private int attemptsRunning;
   private boolean abandoning;
+  private boolean stopping;
 
   public DeliveryVerticle(HookrelayConfig config, Metrics metrics, Tracing tracing) {
     this.config = config;
@@ -74,13 +77,13 @@ public final class DeliveryVerticle extends VerticleBase {
         Scheduler.Clock.SYSTEM, new NodeSlots(vertx.sharedData().getLocalMap("hookrelay.delivery.in-flight")),
         this::claim, replies::defer, this::attempt, ready -> replies.released(ready.job()));
     consumer = vertx.eventBus().consumer(Addresses.DELIVERY_DISPATCH, this::onBatch);
-    tickTimer = vertx.setPeriodic(20, id -> scheduler.tick());
     return Future.all(consumer.completion(), subscriptions.ready());
   }
 
   @Override
   public Future<?> stop() {
     // Stop taking jobs; attempts under way finish and are recorded, within the shutdown bound set by Main.
+    stopping = true;
     vertx.cancelTimer(tickTimer);
     return consumer.unregister()
         .compose(v -> drained(System.currentTimeMillis() + config.shutdownTimeout().toMillis() / 2))
@@ -133,8 +136,20 @@ public final class DeliveryVerticle extends VerticleBase {
     });
   }
 
+  /** Ticks every 20 ms while jobs wait for a slot or are parked; otherwise no timer runs. */
+  private void tickWhileWaiting() {
+    if (tickTimer == -1 && !stopping && scheduler.waiting()) {
+      tickTimer = vertx.setTimer(TICK_MS, id -> {
+        tickTimer = -1;
+        scheduler.tick();
+        tickWhileWaiting();
+      });
+    }
+  }
+
   private void admit(Job job) {
     long decision = scheduler.admit(job.subscription(), job);
+    tickWhileWaiting();
     if (decision == Scheduler.CLAIM) {
       claim(job);
     } else if (decision != Scheduler.PARKED) {
@@ -149,9 +164,11 @@ public final class DeliveryVerticle extends VerticleBase {
     recorder.claim(job.deliveryId()).onComplete(ar -> {
       if (ar.succeeded() && ar.result() != null) {
         scheduler.claimed(s, new Ready(job, ar.result()));
+        tickWhileWaiting();
         return;
       }
       scheduler.notClaimed(s);
+      tickWhileWaiting();
       if (ar.failed()) {
         replies.released(job);
       } else {
@@ -184,6 +201,7 @@ public final class DeliveryVerticle extends VerticleBase {
     attempts.make(ready.job().subscription(), ready.claimed(), () -> {
       attemptsRunning--;
       scheduler.finished(subscriptionId, System.nanoTime() - started);
+      tickWhileWaiting();
     }, () -> abandoning).onComplete(ar -> {
       if (ar.failed()) {
         replies.released(ready.job());

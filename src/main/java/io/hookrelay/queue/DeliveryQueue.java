@@ -99,11 +99,14 @@ public final class DeliveryQueue {
             : Future.failedFuture(err));
   }
 
-  /** Due retries into the stream, at most {@code max} at a time; answers how many moved. */
-  public Future<Integer> moveDueRetries(long nowMs, int max) {
+  /** What a move of due retries did: how many moved, and when the earliest one left is due (-1: none left). */
+  public record Moved(int count, long nextDueMs) {}
+
+  /** Due retries into the stream, at most {@code max} at a time. */
+  public Future<Moved> moveDueRetries(long nowMs, int max) {
     return redis.send(Request.cmd(Command.EVAL).arg(MOVE_DUE).arg(2).arg(retrySet).arg(stream)
             .arg(nowMs).arg(max))
-        .map(Response::toInteger);
+        .map(r -> new Moved(r.get(0).toInteger(), (long) Double.parseDouble(r.get(1).toString())));
   }
 
   /** Schedules deliveries for a later attempt. Members are {@code deliveryId:subscriptionId}, so one id is held once. */

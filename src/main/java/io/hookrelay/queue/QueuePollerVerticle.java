@@ -2,8 +2,10 @@ package io.hookrelay.queue;
 
 import io.hookrelay.bus.Addresses;
 import io.hookrelay.config.HookrelayConfig;
+import io.hookrelay.store.Batcher;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.hookrelay.bus.Dispatch;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -34,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class QueuePollerVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(QueuePollerVerticle.class);
   private static final int READ_COUNT = 200;
+  /** Retries moved into the stream per look at the retry set. */
+  private static final int MOVE_MAX = 1000;
   private static final long BLOCK_MS = 1000;
   /**
    * The PostgreSQL lease on a delivery starts a moment after the stream read, when a delivery verticle claims the
@@ -66,8 +70,15 @@ public final class QueuePollerVerticle extends VerticleBase {
   private List<DeliveryQueue.Job> deferred = new ArrayList<>();
   private List<Long> deferredDue = new ArrayList<>();
   private boolean flushScheduled;
+  private long lastFlushNanos = System.nanoTime() - Batcher.QUIET_NANOS - 1;
   private boolean moving;
-  private long moveTimer;
+  /** The timer of the next look at the retry set (-1: none armed), and when it fires. */
+  private long moveTimer = -1;
+  private long moveAt;
+  private long lastMoveMs;
+  /** The earliest retry announced while a look was under way (Long.MAX_VALUE: none). */
+  private long announcedDue = Long.MAX_VALUE;
+  private MessageConsumer<Long> retryHints;
   private long claimTimer;
   private long expiryTimer;
 
@@ -80,7 +91,7 @@ public final class QueuePollerVerticle extends VerticleBase {
   public Future<?> start() {
     redis = DeliveryQueue.client(vertx, config.redisUrl(), 4);
     queue = new DeliveryQueue(redis, config.redisKeyPrefix());
-    moveTimer = vertx.setPeriodic(100, id -> moveDue());
+    retryHints = vertx.eventBus().localConsumer(Addresses.RETRIES_SCHEDULED, m -> lookBy(m.body()));
     expiryTimer = vertx.setPeriodic(1000, id -> expireOutstanding());
     completionAddress = Addresses.DELIVERY_COMPLETIONS + consumer;
     completions = vertx.eventBus().consumer(completionAddress, this::onCompletions);
@@ -92,6 +103,7 @@ public final class QueuePollerVerticle extends VerticleBase {
         .onSuccess(v -> {
           log.info("queue poller {} reading {} (up to {} deliveries in flight)", consumer, queue.stream(), maxInFlight);
           read();
+          moveDue();
         });
   }
 
@@ -105,7 +117,8 @@ public final class QueuePollerVerticle extends VerticleBase {
     if (reader != null) {
       reader.close();
     }
-    return flushed.eventually(() -> redis.close()).eventually(() -> completions.unregister());
+    return flushed.eventually(() -> redis.close()).eventually(() -> completions.unregister())
+        .eventually(() -> retryHints.unregister());
   }
 
   private Future<RedisConnection> readerConnection() {
@@ -263,12 +276,17 @@ public final class QueuePollerVerticle extends VerticleBase {
       flushAcks();
     } else if (!flushScheduled) {
       flushScheduled = true;
-      vertx.setTimer(2, id -> flushAcks());
+      if (System.nanoTime() - lastFlushNanos > Batcher.QUIET_NANOS) {
+        vertx.runOnContext(v -> flushAcks()); // a trickle: waiting would gather nothing
+      } else {
+        vertx.setTimer(2, id -> flushAcks());
+      }
     }
   }
 
   private Future<Void> flushAcks() {
     flushScheduled = false;
+    lastFlushNanos = System.nanoTime();
     List<String> ackNow = acks;
     List<DeliveryQueue.Job> deferNow = deferred;
     List<Long> dueNow = deferredDue;
@@ -276,7 +294,9 @@ public final class QueuePollerVerticle extends VerticleBase {
     deferred = new ArrayList<>();
     deferredDue = new ArrayList<>();
     // A failed ack leaves entries pending: they are claimed again and found finished in PostgreSQL.
-    return Future.join(queue.ack(ackNow), queue.defer(deferNow, dueNow))
+    Future<Void> deferredNow = queue.defer(deferNow, dueNow)
+        .onSuccess(v -> dueNow.stream().mapToLong(Long::longValue).min().ifPresent(this::lookBy));
+    return Future.join(queue.ack(ackNow), deferredNow)
         .onFailure(err -> log.warn("acknowledging {} entries failed: {}", ackNow.size() + deferNow.size(),
             err.getMessage()))
         .<Void>mapEmpty()
@@ -287,14 +307,53 @@ public final class QueuePollerVerticle extends VerticleBase {
     if (moving || stopping) {
       return;
     }
+    vertx.cancelTimer(moveTimer);
+    moveTimer = -1;
     moving = true;
-    queue.moveDueRetries(System.currentTimeMillis(), 1000)
+    long now = System.currentTimeMillis();
+    lastMoveMs = now;
+    queue.moveDueRetries(now, MOVE_MAX)
         .onComplete(ar -> {
           moving = false;
-          if (ar.succeeded() && ar.result() == 1000) {
-            vertx.runOnContext(v -> moveDue());
-          }
+          long next = ar.succeeded() ? RetryPace.afterLook(ar.result(), MOVE_MAX, System.currentTimeMillis())
+              : System.currentTimeMillis() + RetryPace.IDLE_MS;
+          long announced = announcedDue;
+          announcedDue = Long.MAX_VALUE;
+          lookAt(Math.min(next, RetryPace.forRetry(announced, lastMoveMs)));
         });
+  }
+
+  /** Tells this node's poller that retries due at these times are in the retry set, so it looks when the first is due. */
+  public static void announceRetries(Vertx vertx, List<Long> dueMs) {
+    dueMs.stream().mapToLong(Long::longValue).min()
+        .ifPresent(first -> vertx.eventBus().publish(Addresses.RETRIES_SCHEDULED, first));
+  }
+
+  /** A retry on this node is due at {@code dueMs}: looks then, unless a look is due sooner. */
+  private void lookBy(long dueMs) {
+    if (moving) {
+      announcedDue = Math.min(announcedDue, dueMs); // the look under way may have missed it
+    } else {
+      lookAt(RetryPace.forRetry(dueMs, lastMoveMs));
+    }
+  }
+
+  private void lookAt(long atMs) {
+    if (stopping || (moveTimer != -1 && moveAt <= atMs)) {
+      return;
+    }
+    vertx.cancelTimer(moveTimer);
+    moveAt = atMs;
+    long delay = atMs - System.currentTimeMillis();
+    if (delay <= 0) {
+      moveTimer = -1;
+      vertx.runOnContext(v -> moveDue());
+    } else {
+      moveTimer = vertx.setTimer(delay, id -> {
+        moveTimer = -1;
+        moveDue();
+      });
+    }
   }
 
   /** Entries idle past the visibility timeout belonged to a consumer that died or stalled: take them over. */

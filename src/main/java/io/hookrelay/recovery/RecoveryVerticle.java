@@ -2,6 +2,7 @@ package io.hookrelay.recovery;
 
 import io.hookrelay.config.HookrelayConfig;
 import io.hookrelay.queue.DeliveryQueue;
+import io.hookrelay.queue.QueuePollerVerticle;
 import io.hookrelay.store.Database;
 import io.hookrelay.store.DeliveryRepository;
 import io.vertx.core.Future;
@@ -222,7 +223,8 @@ public final class RecoveryVerticle extends VerticleBase {
         nowSubs.add(r.getUUID("subscription_id"));
       }
     }
-    return Future.all(queue.enqueue(now, nowSubs), queue.scheduleRetries(later, laterSubs, laterDue))
+    return Future.all(queue.enqueue(now, nowSubs), queue.scheduleRetries(later, laterSubs, laterDue)
+            .onSuccess(v -> QueuePollerVerticle.announceRetries(vertx, laterDue)))
         .map(rows.size());
   }
 

@@ -1,6 +1,7 @@
 package io.hookrelay.store;
 
 import io.hookrelay.queue.DeliveryQueue;
+import io.hookrelay.queue.QueuePollerVerticle;
 import io.hookrelay.store.DeliveryRepository.AttemptRecord;
 import io.hookrelay.store.DeliveryRepository.Claimed;
 import io.vertx.core.Future;
@@ -26,6 +27,7 @@ public final class AttemptRecorder {
   private static final int CLAIM_BATCH = 128;
   private static final int RECORD_BATCH = 256;
 
+  private final Vertx vertx;
   private final DeliveryRepository deliveries;
   private final DeliveryQueue queue;
   private final int breakerThreshold;
@@ -43,6 +45,7 @@ public final class AttemptRecorder {
    */
   public AttemptRecorder(Vertx vertx, DeliveryRepository deliveries, DeliveryQueue queue, Duration lease,
       int breakerThreshold, BiConsumer<UUID, String> onDisabled) {
+    this.vertx = vertx;
     this.deliveries = deliveries;
     this.queue = queue;
     this.breakerThreshold = breakerThreshold;
@@ -138,6 +141,7 @@ public final class AttemptRecorder {
           }
           // Recorded in PostgreSQL already: if Redis misses the retry, recovery re-enqueues it when due.
           Future<Void> retries = queue.scheduleRetries(ids, subs, due)
+              .onSuccess(v -> QueuePollerVerticle.announceRetries(vertx, due))
               .onFailure(err -> log.warn("scheduling {} retries in redis failed: {}", ids.size(), err.getMessage()))
               .recover(err -> Future.succeededFuture());
           return Future.all(retries, queueNextInKeys(batch)).<Void>mapEmpty();

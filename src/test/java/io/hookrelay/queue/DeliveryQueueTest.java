@@ -52,4 +52,25 @@ class DeliveryQueueTest {
     assertThat(Await.onContext(context, queue::streamLength)).isEqualTo(n);
     Await.onContext(context, () -> redis.send(Request.cmd(Command.DEL).arg(queue.stream())));
   }
+
+  /** A look at the retry set moves what is due and says when the next one is, which the poller sleeps until. */
+  @Test
+  void movingDueRetriesAnswersWhenTheNextOneIsDue() {
+    Context context = node.node.vertx().getOrCreateContext();
+    DeliveryQueue queue = new DeliveryQueue(redis, "queue-test-" + UUID.randomUUID() + ":");
+    long now = System.currentTimeMillis();
+    UUID subscription = UUID.randomUUID();
+    List<UUID> ids = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
+    Await.onContext(context, () -> queue.scheduleRetries(ids, Collections.nCopies(3, subscription),
+        List.of(now - 1000, now + 9000, now + 5000)));
+
+    DeliveryQueue.Moved first = Await.onContext(context, () -> queue.moveDueRetries(now, 1000));
+    assertThat(first).isEqualTo(new DeliveryQueue.Moved(1, now + 5000));
+    assertThat(Await.onContext(context, queue::streamLength)).isEqualTo(1);
+
+    DeliveryQueue.Moved rest = Await.onContext(context, () -> queue.moveDueRetries(now + 10_000, 1000));
+    assertThat(rest).isEqualTo(new DeliveryQueue.Moved(2, -1));
+    assertThat(Await.onContext(context, queue::retryDepth)).isZero();
+    Await.onContext(context, () -> redis.send(Request.cmd(Command.DEL).arg(queue.stream())));
+  }
 }

@@ -39,7 +39,11 @@ class BatcherTest {
   }
 
   private void newBatcher(int maxSize, int maxWrites) {
-    batcher = Await.onContext(context, () -> Future.succeededFuture(new Batcher<String, String>(vertx, maxSize, 1,
+    newBatcher(maxSize, 1, maxWrites);
+  }
+
+  private void newBatcher(int maxSize, long delayMs, int maxWrites) {
+    batcher = Await.onContext(context, () -> Future.succeededFuture(new Batcher<String, String>(vertx, maxSize, delayMs,
         maxWrites, batch -> {
           writes.add(List.copyOf(batch));
           Promise<List<String>> answer = Promise.promise();
@@ -84,6 +88,17 @@ class BatcherTest {
     Await.until(WAIT, "every item answered", () -> meanwhile.stream().allMatch(Future::isComplete));
     assertThat(meanwhile).extracting(Future::result).containsExactly("B", "C", "D");
     Await.until(WAIT, "the batcher idle", () -> Await.onContext(context, () -> Future.succeededFuture(batcher.idle())));
+  }
+
+  /** At a trickle the delay gathers nothing: the first item after a quiet spell goes on the loop's next turn. */
+  @Test
+  void anItemAfterAQuietSpellDoesNotWaitForTheDelay() {
+    newBatcher(100, 3_600_000, 1);
+    List<Future<String>> first = add("a", "b");
+    Await.until(WAIT, "a write well before the hour's delay", () -> writes.size() == 1);
+    assertThat(writes.get(0)).as("what was added in the same turn still goes together").containsExactly("a", "b");
+    answer(0);
+    Await.until(WAIT, "both answered", () -> first.stream().allMatch(Future::isComplete));
   }
 
   @Test
