@@ -305,15 +305,20 @@ public final class DeliveryRepository {
 
   /**
    * Deliveries newest first, keyset-paginated on (created_at, id): the page after ({@code afterCreatedAt},
-   * {@code afterId}) when given. Only the filters in use go into the SQL, so the planner can pick the index.
+   * {@code afterId}) when given. Only the filters in use go into the SQL, so the planner can pick the index. Every
+   * tenant's: from deliveries_recent. One tenant's: the newest of each of its subscriptions from
+   * deliveries_subscription, merged; no index of deliveries leads with the tenant, as one would take an insert into
+   * one of thousands of leaves per webhook when there are many tenants (BENCHMARKS.md, Tenants).
    */
   public Future<Page> list(Scope scope, ListFilter filter, OffsetDateTime afterCreatedAt, UUID afterId, int limit) {
-    StringBuilder sql = new StringBuilder("SELECT id, subscription_id, event_type, status, attempt_count, "
-        + "next_attempt_at, last_attempt_at, last_status_code, last_error, created_at, updated_at, tenant_id FROM deliveries");
+    String columns = "id, subscription_id, event_type, status, attempt_count, next_attempt_at, last_attempt_at, "
+        + "last_status_code, last_error, created_at, updated_at, tenant_id";
     List<Object> args = new ArrayList<>();
     List<String> where = new ArrayList<>();
     args.add(scope.filter());
-    where.add(SubscriptionRepository.IN_SCOPE);
+    if (scope.filter() == null) {
+      where.add(SubscriptionRepository.IN_SCOPE);
+    }
     if (filter.status() != null) {
       args.add(filter.status());
       where.add("status = $" + args.size());
@@ -335,12 +340,21 @@ public final class DeliveryRepository {
       args.add(afterId);
       where.add("(created_at, id) < ($" + (args.size() - 1) + ", $" + args.size() + ")");
     }
-    sql.append(" WHERE ").append(String.join(" AND ", where));
     args.add(limit + 1);
-    sql.append(" ORDER BY created_at DESC, id DESC LIMIT $").append(args.size());
+    String newest = " ORDER BY created_at DESC, id DESC LIMIT $" + args.size();
+    String sql;
+    if (scope.filter() == null) {
+      sql = "SELECT " + columns + " FROM deliveries WHERE " + String.join(" AND ", where) + newest;
+    } else {
+      where.add(0, "subscription_id = s.id");
+      sql = "SELECT d.* FROM subscriptions s CROSS JOIN LATERAL (SELECT " + columns + " FROM deliveries WHERE "
+          + String.join(" AND ", where) + newest + ") d WHERE s.tenant_id = $1 "
+          + "AND EXISTS (SELECT 1 FROM tenants t WHERE t.id = $1 AND t.status = 'active') "
+          + "ORDER BY d.created_at DESC, d.id DESC LIMIT $" + args.size();
+    }
     Tuple tuple = Tuple.tuple();
     args.forEach(tuple::addValue);
-    return pool.preparedQuery(sql.toString()).execute(tuple).map(rows -> {
+    return pool.preparedQuery(sql).execute(tuple).map(rows -> {
       JsonArray data = new JsonArray();
       OffsetDateTime lastCreatedAt = null;
       UUID lastId = null;
@@ -373,8 +387,13 @@ public final class DeliveryRepository {
 
   /** How many deliveries are in each status (every status present, zero when none). */
   public Future<JsonObject> countByStatus(Scope scope) {
-    return pool.preparedQuery("SELECT status, count(*) FROM deliveries WHERE " + SubscriptionRepository.IN_SCOPE
-        + " GROUP BY status").execute(Tuple.of(scope.filter())).map(rows -> {
+    // One tenant's through its subscriptions, from deliveries_subscription (see list)
+    String sql = scope.filter() == null
+        ? "SELECT status, count(*) FROM deliveries WHERE " + SubscriptionRepository.IN_SCOPE + " GROUP BY status"
+        : "SELECT status, count(*) FROM deliveries WHERE subscription_id IN (SELECT id FROM subscriptions "
+            + "WHERE tenant_id = $1) AND EXISTS (SELECT 1 FROM tenants WHERE id = $1 AND status = 'active') "
+            + "GROUP BY status";
+    return pool.preparedQuery(sql).execute(Tuple.of(scope.filter())).map(rows -> {
       JsonObject out = new JsonObject();
       STATUSES.forEach(s -> out.put(s, 0L));
       rows.forEach(r -> out.put(r.getString(0), r.getLong(1)));

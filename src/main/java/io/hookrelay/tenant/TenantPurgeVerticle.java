@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.util.List;
 import java.util.UUID;
@@ -25,16 +26,22 @@ public final class TenantPurgeVerticle extends VerticleBase {
   static final long INTERVAL_MS = 5_000;
   private static final long PAUSE_MS = 10;
 
-  /** Table by table, children first; each statement deletes at most $2 rows of tenant $1. */
+  /**
+   * Table by table, children first; each statement deletes at most $2 rows of tenant $1. Deliveries are found through
+   * the tenant's subscriptions, and each batch takes its messages along; no index of messages or deliveries leads
+   * with the tenant (V13), so what is left of the messages (those no subscription matched) is swept block by block.
+   */
   private static final List<String[]> STEPS = List.of(
       new String[] {"attempts", "DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE subscription_id IN "
           + "(SELECT id FROM subscriptions WHERE tenant_id = $1) LIMIT $2)"},
       new String[] {"deliveries_open", "DELETE FROM deliveries_open WHERE delivery_id IN (SELECT o.delivery_id "
-          + "FROM deliveries_open o JOIN deliveries d ON d.id = o.delivery_id WHERE d.tenant_id = $1 LIMIT $2)"},
-      new String[] {"deliveries", "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE tenant_id = $1 "
-          + "LIMIT $2)"},
-      new String[] {"messages", "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE tenant_id = $1 "
-          + "LIMIT $2)"},
+          + "FROM deliveries_open o JOIN deliveries d ON d.id = o.delivery_id WHERE d.subscription_id IN "
+          + "(SELECT id FROM subscriptions WHERE tenant_id = $1) LIMIT $2)"},
+      // A message's deliveries all belong to its tenant; one whose other deliveries are in the next batch goes first.
+      new String[] {"deliveries", "WITH d AS (DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries "
+          + "WHERE subscription_id IN (SELECT id FROM subscriptions WHERE tenant_id = $1) LIMIT $2) "
+          + "RETURNING message_id), m AS (DELETE FROM messages WHERE id IN (SELECT message_id FROM d) "
+          + "AND tenant_id = $1 RETURNING id) SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM m)"},
       // The record that the tenant was deleted, and by whom, stays (until retention ages it out).
       new String[] {"audit_log", "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE tenant_id = $1 "
           + "AND action <> 'tenant_deleted' LIMIT $2)"},
@@ -42,6 +49,11 @@ public final class TenantPurgeVerticle extends VerticleBase {
           + "WHERE tenant_id = $1 LIMIT $2)"},
       new String[] {"subscriptions", "DELETE FROM subscriptions WHERE id IN (SELECT id FROM subscriptions "
           + "WHERE tenant_id = $1 LIMIT $2)"});
+  /** The sweep of the tenant's remaining messages: blocks $2 (inclusive) to $3 (exclusive), a TID range scan. */
+  private static final String SWEEP_MESSAGES = "DELETE FROM messages WHERE ctid >= $2::text::tid "
+      + "AND ctid < $3::text::tid AND tenant_id = $1";
+  /** Blocks of messages per sweep statement: 16 MiB read, then a pause. */
+  static final int SWEEP_BLOCKS = 2_048;
 
   private final HookrelayConfig config;
   private final Metrics metrics;
@@ -104,6 +116,9 @@ public final class TenantPurgeVerticle extends VerticleBase {
     Future<Long> chain = Future.succeededFuture(0L);
     for (String[] step : STEPS) {
       chain = chain.compose(total -> drain(id, uid, step[0], step[1], 0).map(n -> total + n));
+      if (step[0].equals("deliveries")) {
+        chain = chain.compose(total -> sweepMessages(id, uid).map(n -> total + n));
+      }
     }
     return chain.compose(total -> pool.preparedQuery("DELETE FROM tenants WHERE id = $1 AND status = 'deleting'")
         .execute(Tuple.of(id)).map(rows -> {
@@ -113,13 +128,45 @@ public final class TenantPurgeVerticle extends VerticleBase {
         }));
   }
 
+  /** Deletes the tenant's messages left after its deliveries, SWEEP_BLOCKS blocks of the table at a time. */
+  private Future<Long> sweepMessages(UUID tenant, String uid) {
+    return pool.preparedQuery("SELECT pg_relation_size('messages') / current_setting('block_size')::bigint").execute()
+        .compose(rows -> sweepMessages(tenant, uid, 0, rows.iterator().next().getLong(0), 0));
+  }
+
+  private Future<Long> sweepMessages(UUID tenant, String uid, long from, long blocks, long deleted) {
+    if (from >= blocks) {
+      if (deleted > 0) {
+        log.info("tenant purge: tenant {}: {} messages rows deleted that no subscription matched", uid, deleted);
+      }
+      return Future.succeededFuture(deleted);
+    }
+    long to = from + SWEEP_BLOCKS;
+    // The last range is open-ended: rows that went to blocks added since the size was read are swept too.
+    String sql = to >= blocks ? SWEEP_MESSAGES.replace(" AND ctid < $3::text::tid", " AND $3::text IS NOT NULL")
+        : SWEEP_MESSAGES;
+    return pool.preparedQuery(sql).execute(Tuple.of(tenant, "(" + from + ",0)", "(" + to + ",0)")).compose(rows -> {
+      metrics.tenantRowsDeleted("messages", rows.rowCount());
+      Promise<Long> next = Promise.promise();
+      vertx.setTimer(PAUSE_MS, t -> sweepMessages(tenant, uid, to, blocks, deleted + rows.rowCount()).onComplete(next));
+      return next.future();
+    });
+  }
+
   /** Deletes batch after batch of one table until a batch comes back short, pausing between batches. */
   private Future<Long> drain(UUID tenant, String uid, String table, String sql, long deleted) {
     int batch = config.retentionBatchSize();
     return pool.preparedQuery(sql).execute(Tuple.of(tenant, batch)).compose(rows -> {
-      long total = deleted + rows.rowCount();
-      metrics.tenantRowsDeleted(table, rows.rowCount());
-      if (rows.rowCount() < batch) {
+      long count = rows.rowCount();
+      if (table.equals("deliveries")) {
+        // The statement answers the deliveries and the messages it deleted
+        Row counts = rows.iterator().next();
+        count = counts.getLong(0);
+        metrics.tenantRowsDeleted("messages", counts.getLong(1));
+      }
+      long total = deleted + count;
+      metrics.tenantRowsDeleted(table, count);
+      if (count < batch) {
         if (total > 0) {
           log.info("tenant purge: tenant {}: {} {} rows deleted", uid, total, table);
         }
