@@ -265,15 +265,15 @@ public final class Scheduler<P, T> {
     }
   }
 
-  /**
-   * Slots freed by the node's other delivery instances wake this instance's waiting jobs too, and the lanes' paces
-   * change: called periodically.
-   */
   /** Whether a job waits for a slot or is parked: only then has {@link #tick} anything to do. */
   public boolean waiting() {
     return !busyLanes.isEmpty();
   }
 
+  /**
+   * Slots freed by the node's other delivery instances wake this instance's waiting jobs too, and the lanes' paces
+   * change: called every 20 ms while {@link #waiting}.
+   */
   public void tick() {
     if (!busyLanes.isEmpty()) {
       // a copy: a lane whose last job starts leaves the map meanwhile

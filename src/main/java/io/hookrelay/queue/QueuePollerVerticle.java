@@ -70,7 +70,7 @@ public final class QueuePollerVerticle extends VerticleBase {
   private List<DeliveryQueue.Job> deferred = new ArrayList<>();
   private List<Long> deferredDue = new ArrayList<>();
   private boolean flushScheduled;
-  private long lastFlushNanos = System.nanoTime() - Batcher.QUIET_NANOS - 1;
+  private long lastFlushNanos = Batcher.quietStart();
   private boolean moving;
   /** The timer of the next look at the retry set (-1: none armed), and when it fires. */
   private long moveTimer = -1;
@@ -276,7 +276,7 @@ public final class QueuePollerVerticle extends VerticleBase {
       flushAcks();
     } else if (!flushScheduled) {
       flushScheduled = true;
-      if (System.nanoTime() - lastFlushNanos > Batcher.QUIET_NANOS) {
+      if (Batcher.quietSince(lastFlushNanos)) {
         vertx.runOnContext(v -> flushAcks()); // a trickle: waiting would gather nothing
       } else {
         vertx.setTimer(2, id -> flushAcks());

@@ -11,8 +11,8 @@ import java.util.function.Function;
  * Gathers items written one by one into batches written in one statement, as a group commit: while a write is on its
  * way to the database, new items gather, and they go together the moment it is answered. So a batch holds what
  * arrived during one round trip, and batches grow with the load instead of the number of statements. A batch also
- * goes when it is full, and, with no write under way, after a short delay (at once after a quiet spell). Each item learns its own result. Lives
- * on one event loop.
+ * goes when it is full, and, with no write under way, after a short delay (at once after a quiet spell). Each item
+ * learns its own result. Lives on one event loop.
  *
  * @param <I> what is written
  * @param <O> each item's result, in the order of the batch
@@ -22,7 +22,7 @@ public final class Batcher<I, O> {
    * A batcher whose last write began longer ago than this writes on the event loop's next turn instead of after its
    * delay: at a trickle, waiting gathers nothing and only costs a timer's wake-up and the delay on each item.
    */
-  public static final long QUIET_NANOS = 20_000_000;
+  private static final long QUIET_NANOS = 20_000_000;
   private final Vertx vertx;
   private final int maxSize;
   private final long delayMs;
@@ -32,7 +32,7 @@ public final class Batcher<I, O> {
   private List<Promise<O>> waiting = new ArrayList<>();
   private boolean scheduled;
   private int running;
-  private long lastWriteNanos = System.nanoTime() - QUIET_NANOS - 1;
+  private long lastWriteNanos = quietStart();
 
   /**
    * A group commit of one write under way at a time: the items arriving meanwhile go in the next.
@@ -56,6 +56,16 @@ public final class Batcher<I, O> {
     this.write = write;
   }
 
+  /** Whether a writer whose last write began at {@code lastWriteNanos} (System.nanoTime) has been quiet. */
+  public static boolean quietSince(long lastWriteNanos) {
+    return System.nanoTime() - lastWriteNanos > QUIET_NANOS;
+  }
+
+  /** A last-write time that counts as quiet: what a writer starts from. */
+  public static long quietStart() {
+    return System.nanoTime() - QUIET_NANOS - 1;
+  }
+
   public Future<O> add(I item) {
     Promise<O> result = Promise.promise();
     items.add(item);
@@ -64,7 +74,7 @@ public final class Batcher<I, O> {
       flush();
     } else if (running < maxWrites && !scheduled) {
       scheduled = true;
-      if (delayMs == 0 || System.nanoTime() - lastWriteNanos > QUIET_NANOS) {
+      if (delayMs == 0 || quietSince(lastWriteNanos)) {
         vertx.runOnContext(v -> whenDue());
       } else {
         vertx.setTimer(delayMs, id -> whenDue());

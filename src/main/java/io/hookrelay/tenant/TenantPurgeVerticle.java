@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deletes the rows of tenants marked deleting, in bounded batches with pauses between them, so that removing a big
- * tenant never holds the API or a table lock for long: attempts, deliveries, messages, audit rows, tokens and
- * subscriptions, then the tenant itself. Runs on retention nodes, when a tenant is deleted and on a timer (a purge
+ * tenant never holds the API or a table lock for long: attempts, deliveries with their messages, audit rows, tokens,
+ * subscriptions, the messages no subscription matched, then the tenant itself. Runs on retention nodes, when a tenant is deleted and on a timer (a purge
  * cut short by a restart resumes). Progress goes to the log and to hookrelay_tenant_rows_deleted_total.
  */
 public final class TenantPurgeVerticle extends VerticleBase {
@@ -31,29 +31,37 @@ public final class TenantPurgeVerticle extends VerticleBase {
    * the tenant's subscriptions, and each batch takes its messages along; no index of messages or deliveries leads
    * with the tenant (V13), so what is left of the messages (those no subscription matched) is swept block by block.
    */
-  private static final List<String[]> STEPS = List.of(
-      new String[] {"attempts", "DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE subscription_id IN "
-          + "(SELECT id FROM subscriptions WHERE tenant_id = $1) LIMIT $2)"},
-      new String[] {"deliveries_open", "DELETE FROM deliveries_open WHERE delivery_id IN (SELECT o.delivery_id "
+  private static final List<Step> STEPS = List.of(
+      new Step("attempts", "DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE subscription_id IN "
+          + "(SELECT id FROM subscriptions WHERE tenant_id = $1) LIMIT $2)", false),
+      new Step("deliveries_open", "DELETE FROM deliveries_open WHERE delivery_id IN (SELECT o.delivery_id "
           + "FROM deliveries_open o JOIN deliveries d ON d.id = o.delivery_id WHERE d.subscription_id IN "
-          + "(SELECT id FROM subscriptions WHERE tenant_id = $1) LIMIT $2)"},
+          + "(SELECT id FROM subscriptions WHERE tenant_id = $1) LIMIT $2)", false),
       // A message's deliveries all belong to its tenant; one whose other deliveries are in the next batch goes first.
-      new String[] {"deliveries", "WITH d AS (DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries "
+      new Step("deliveries", "WITH d AS (DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries "
           + "WHERE subscription_id IN (SELECT id FROM subscriptions WHERE tenant_id = $1) LIMIT $2) "
           + "RETURNING message_id), m AS (DELETE FROM messages WHERE id IN (SELECT message_id FROM d) "
-          + "AND tenant_id = $1 RETURNING id) SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM m)"},
+          + "AND tenant_id = $1 RETURNING id) SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM m)", true),
       // The record that the tenant was deleted, and by whom, stays (until retention ages it out).
-      new String[] {"audit_log", "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE tenant_id = $1 "
-          + "AND action <> 'tenant_deleted' LIMIT $2)"},
-      new String[] {"tenant_tokens", "DELETE FROM tenant_tokens WHERE id IN (SELECT id FROM tenant_tokens "
-          + "WHERE tenant_id = $1 LIMIT $2)"},
-      new String[] {"subscriptions", "DELETE FROM subscriptions WHERE id IN (SELECT id FROM subscriptions "
-          + "WHERE tenant_id = $1 LIMIT $2)"});
+      new Step("audit_log", "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE tenant_id = $1 "
+          + "AND action <> 'tenant_deleted' LIMIT $2)", false),
+      new Step("tenant_tokens", "DELETE FROM tenant_tokens WHERE id IN (SELECT id FROM tenant_tokens "
+          + "WHERE tenant_id = $1 LIMIT $2)", false),
+      new Step("subscriptions", "DELETE FROM subscriptions WHERE id IN (SELECT id FROM subscriptions "
+          + "WHERE tenant_id = $1 LIMIT $2)", false));
   /** The sweep of the tenant's remaining messages: blocks $2 (inclusive) to $3 (exclusive), a TID range scan. */
   private static final String SWEEP_MESSAGES = "DELETE FROM messages WHERE ctid >= $2::text::tid "
       + "AND ctid < $3::text::tid AND tenant_id = $1";
   /** Blocks of messages per sweep statement: 16 MiB read, then a pause. */
   static final int SWEEP_BLOCKS = 2_048;
+  /** Past the last block any table can have: the last range of a sweep ends here. */
+  private static final long NO_BLOCK = 0xFFFF_FFFFL;
+
+  /**
+   * One table's batch statement; {@code withMessages}: it answers one row, the rows it deleted and the messages it
+   * deleted along, instead of a row count.
+   */
+  private record Step(String table, String sql, boolean withMessages) {}
 
   private final HookrelayConfig config;
   private final Metrics metrics;
@@ -114,13 +122,11 @@ public final class TenantPurgeVerticle extends VerticleBase {
   private Future<Long> purgeTenant(UUID id, String uid) {
     log.info("tenant purge: deleting the rows of tenant {} ({})", uid, id);
     Future<Long> chain = Future.succeededFuture(0L);
-    for (String[] step : STEPS) {
-      chain = chain.compose(total -> drain(id, uid, step[0], step[1], 0).map(n -> total + n));
-      if (step[0].equals("deliveries")) {
-        chain = chain.compose(total -> sweepMessages(id, uid).map(n -> total + n));
-      }
+    for (Step step : STEPS) {
+      chain = chain.compose(total -> drain(id, uid, step, 0).map(n -> total + n));
     }
-    return chain.compose(total -> pool.preparedQuery("DELETE FROM tenants WHERE id = $1 AND status = 'deleting'")
+    return chain.compose(total -> sweepMessages(id, uid).map(n -> total + n))
+        .compose(total -> pool.preparedQuery("DELETE FROM tenants WHERE id = $1 AND status = 'deleting'")
         .execute(Tuple.of(id)).map(rows -> {
           metrics.tenantRowsDeleted("tenants", rows.rowCount());
           log.info("tenant purge: tenant {} ({}) is gone, {} rows deleted", uid, id, total + rows.rowCount());
@@ -143,9 +149,9 @@ public final class TenantPurgeVerticle extends VerticleBase {
     }
     long to = from + SWEEP_BLOCKS;
     // The last range is open-ended: rows that went to blocks added since the size was read are swept too.
-    String sql = to >= blocks ? SWEEP_MESSAGES.replace(" AND ctid < $3::text::tid", " AND $3::text IS NOT NULL")
-        : SWEEP_MESSAGES;
-    return pool.preparedQuery(sql).execute(Tuple.of(tenant, "(" + from + ",0)", "(" + to + ",0)")).compose(rows -> {
+    long end = to >= blocks ? NO_BLOCK : to;
+    Tuple range = Tuple.of(tenant, "(" + from + ",0)", "(" + end + ",0)");
+    return pool.preparedQuery(SWEEP_MESSAGES).execute(range).compose(rows -> {
       metrics.tenantRowsDeleted("messages", rows.rowCount());
       Promise<Long> next = Promise.promise();
       vertx.setTimer(PAUSE_MS, t -> sweepMessages(tenant, uid, to, blocks, deleted + rows.rowCount()).onComplete(next));
@@ -154,12 +160,12 @@ public final class TenantPurgeVerticle extends VerticleBase {
   }
 
   /** Deletes batch after batch of one table until a batch comes back short, pausing between batches. */
-  private Future<Long> drain(UUID tenant, String uid, String table, String sql, long deleted) {
+  private Future<Long> drain(UUID tenant, String uid, Step step, long deleted) {
     int batch = config.retentionBatchSize();
-    return pool.preparedQuery(sql).execute(Tuple.of(tenant, batch)).compose(rows -> {
+    String table = step.table();
+    return pool.preparedQuery(step.sql()).execute(Tuple.of(tenant, batch)).compose(rows -> {
       long count = rows.rowCount();
-      if (table.equals("deliveries")) {
-        // The statement answers the deliveries and the messages it deleted
+      if (step.withMessages()) {
         Row counts = rows.iterator().next();
         count = counts.getLong(0);
         metrics.tenantRowsDeleted("messages", counts.getLong(1));
@@ -176,7 +182,7 @@ public final class TenantPurgeVerticle extends VerticleBase {
         log.info("tenant purge: tenant {}: {} {} rows deleted so far", uid, total, table);
       }
       Promise<Long> next = Promise.promise();
-      vertx.setTimer(PAUSE_MS, t -> drain(tenant, uid, table, sql, total).onComplete(next));
+      vertx.setTimer(PAUSE_MS, t -> drain(tenant, uid, step, total).onComplete(next));
       return next.future();
     });
   }
