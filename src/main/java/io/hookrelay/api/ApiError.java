@@ -6,7 +6,12 @@ public final class ApiError extends RuntimeException {
   private final String code;
 
   public ApiError(int status, String code, String detail) {
-    super(detail, null, false, false);
+    this(status, code, detail, null);
+  }
+
+  /** With the failure behind it, for the log only: the client gets the code and the sentence. */
+  public ApiError(int status, String code, String detail, Throwable cause) {
+    super(detail, cause, false, false);
     this.status = status;
     this.code = code;
   }
@@ -45,10 +50,12 @@ public final class ApiError extends RuntimeException {
       return badRequest("invalid_value", "a value in the request cannot be stored or compared (a NUL character, or a "
           + "number out of range)");
     }
-    return databaseUnavailable();
+    return new ApiError(503, "database_unavailable", DATABASE_UNAVAILABLE, cause);
   }
 
+  private static final String DATABASE_UNAVAILABLE = "the database cannot be reached; nothing was stored, try again";
+
   public static ApiError databaseUnavailable() {
-    return new ApiError(503, "database_unavailable", "the database cannot be reached; nothing was stored, try again");
+    return new ApiError(503, "database_unavailable", DATABASE_UNAVAILABLE);
   }
 }

@@ -26,6 +26,11 @@ public final class Errors {
     }
     Throwable failure = ctx.failure();
     if (failure instanceof ApiError e) {
+      if (e.status() >= 500 && e.getCause() != null) {
+        // The client learns only that nothing was done; the operator needs the reason.
+        log.warn("answering {} to {} {}: {}", e.status(), ctx.request().method(), ctx.request().path(),
+            e.getCause().toString());
+      }
       if ((e.status() == 503 || e.status() == 429) && !ctx.response().headers().contains("retry-after")) {
         ctx.response().putHeader("retry-after", "1");
       }

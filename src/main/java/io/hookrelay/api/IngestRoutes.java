@@ -32,8 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.LongSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Ingest: {@code POST /ingest/{subscription_id}} (the seed API: one subscription), {@code POST /events} (fan-out
@@ -42,7 +40,6 @@ import org.slf4j.LoggerFactory;
  * committed the webhook.
  */
 final class IngestRoutes {
-  private static final Logger log = LoggerFactory.getLogger(IngestRoutes.class);
   static final int MAX_HEADER_VALUE = 256;
   private static final int MAX_ORDERING_KEY = 256;
   private static final String EVENTS_SCOPE = "events";
@@ -419,10 +416,7 @@ final class IngestRoutes {
       ctx.fail(ApiError.notFound("the subscription was deleted"));
       return;
     }
-    // The client only learns that nothing was stored; the operator needs the reason.
-    ApiError answer = ApiError.store(cause);
-    log.warn("ingest not stored, answering {}: {}", answer.status(), cause.toString());
-    ctx.fail(answer);
+    ctx.fail(ApiError.store(cause));
   }
 
   private void checkBacklog(RoutingContext ctx) {

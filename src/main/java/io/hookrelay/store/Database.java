@@ -1,6 +1,8 @@
 package io.hookrelay.store;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgException;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
@@ -8,6 +10,7 @@ import io.vertx.sqlclient.PoolOptions;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.function.Supplier;
 
 /** Connection settings for PostgreSQL: the pooled Vert.x client for the node, and Flyway for migrations. */
 public final class Database {
@@ -66,5 +69,23 @@ public final class Database {
     var current = flyway.info().current();
     log.info("database schema at version {} ({})", current == null ? "none" : current.getVersion(),
         result.migrationsExecuted == 0 ? "up to date" : result.migrationsExecuted + " migration(s) applied");
+  }
+
+  /**
+   * Runs a transaction again when PostgreSQL broke a deadlock by aborting it (or a serialisation failure), at most
+   * {@code attempts} times in all. The delivery path locks many deliveries per statement (claims, records) in no
+   * order it can promise, so a statement that deletes many of them at once (a subscription and, by cascade, its
+   * deliveries) may meet one in the opposite order: the loser's work was rolled back whole, and running it again is
+   * what the client asked for.
+   */
+  public static <T> Future<T> retryingDeadlocks(int attempts, Supplier<Future<T>> transaction) {
+    return transaction.get().recover(err -> {
+      if (attempts > 1 && err instanceof PgException pg
+          && ("40P01".equals(pg.getSqlState()) || "40001".equals(pg.getSqlState()))) {
+        log.info("transaction aborted by PostgreSQL ({}), running it again", pg.getSqlState());
+        return retryingDeadlocks(attempts - 1, transaction);
+      }
+      return Future.failedFuture(err);
+    });
   }
 }

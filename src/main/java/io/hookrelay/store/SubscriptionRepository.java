@@ -294,8 +294,10 @@ public final class SubscriptionRepository {
 
   public Future<Boolean> delete(Scope scope, UUID id, String actor) {
     // Its deliveries go with it (ON DELETE CASCADE); the open ones leave deliveries_open and the attempts go too,
-    // neither of which has a key to cascade from.
-    return pool.withTransaction(tx -> tx.preparedQuery("WITH s AS (DELETE FROM subscriptions WHERE id = $2 AND "
+    // neither of which has a key to cascade from. The cascade locks the deliveries the delivery path may be claiming
+    // or recording at that moment, in another order: a deadlock is retried.
+    return Database.retryingDeadlocks(3, () -> pool.withTransaction(tx -> tx.preparedQuery(
+            "WITH s AS (DELETE FROM subscriptions WHERE id = $2 AND "
             + IN_SCOPE + " RETURNING id, tenant_id), o AS (DELETE FROM deliveries_open WHERE delivery_id IN "
             + "(SELECT d.id FROM deliveries d JOIN s ON d.subscription_id = s.id)), "
             + "a AS (DELETE FROM attempts WHERE subscription_id IN (SELECT id FROM s)) SELECT tenant_id FROM s")
@@ -303,7 +305,7 @@ public final class SubscriptionRepository {
         .compose(rows -> rows.size() == 0
             ? Future.succeededFuture(false)
             : audit.record(tx, scope, rows.iterator().next().getUUID(0), "subscription_deleted", id, null, null,
-                new JsonObject().put("actor", actor)).map(true)));
+                new JsonObject().put("actor", actor)).map(true))));
   }
 
   /**
