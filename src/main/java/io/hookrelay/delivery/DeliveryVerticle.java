@@ -74,7 +74,7 @@ public final class DeliveryVerticle extends VerticleBase {
         metrics, tracing);
     replies = new PollerReplies(vertx);
     scheduler = new Scheduler<>(config.deliveryInstances(), config.visibilityTimeout().toMillis(),
-        Scheduler.Clock.SYSTEM, new NodeSlots(vertx.sharedData().getLocalMap("hookrelay.delivery.in-flight")),
+        Scheduler.Clock.SYSTEM, NodeSlots.of(vertx),
         this::claim, replies::defer, this::attempt, ready -> replies.released(ready.job()));
     consumer = vertx.eventBus().consumer(Addresses.DELIVERY_DISPATCH, this::onBatch);
     return Future.all(consumer.completion(), subscriptions.ready());
