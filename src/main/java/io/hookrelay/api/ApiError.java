@@ -50,12 +50,15 @@ public final class ApiError extends RuntimeException {
       return badRequest("invalid_value", "a value in the request cannot be stored or compared (a NUL character, or a "
           + "number out of range)");
     }
-    return new ApiError(503, "database_unavailable", DATABASE_UNAVAILABLE, cause);
+    return databaseUnavailable(cause);
   }
 
-  private static final String DATABASE_UNAVAILABLE = "the database cannot be reached; nothing was stored, try again";
-
   public static ApiError databaseUnavailable() {
-    return new ApiError(503, "database_unavailable", DATABASE_UNAVAILABLE);
+    return databaseUnavailable(null);
+  }
+
+  private static ApiError databaseUnavailable(Throwable cause) {
+    return new ApiError(503, "database_unavailable", "the database cannot be reached; nothing was stored, try again",
+        cause);
   }
 }
