@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hookrelay.tenant.Scope;
 import io.hookrelay.testing.TestServers;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The newest-first listings of deliveries and attempts read their index backwards, with no sort, while the indexes
  * themselves are ascending, so that each new row goes to an index's high end (V14). The plans are asked for with
- * sequential scans and sorts discouraged: what is left is whether an index gives the order at all.
+ * sequential scans and sorts discouraged (settings of this test's own database): what is left is whether an index
+ * gives the order at all.
  */
 class NewestFirstIndexesTest {
   private static final String SUBSCRIPTION = "00000000-0000-7000-8000-000000000001";
@@ -40,6 +39,9 @@ class NewestFirstIndexesTest {
           + "duration_ms, outcome) SELECT id, subscription_id, 'https://example.com/', 1, created_at, 5, 'Success' "
           + "FROM deliveries");
       s.execute("ANALYZE");
+      for (String setting : List.of("enable_seqscan", "enable_sort", "enable_incremental_sort")) {
+        s.execute("ALTER DATABASE " + c.getCatalog() + " SET " + setting + " = off");
+      }
     }
   }
 
@@ -68,33 +70,12 @@ class NewestFirstIndexesTest {
 
   @Test
   void theListingIndexesAreAscendingSoThatNewRowsGoToTheirHighEnd() throws Exception {
-    List<String> definitions = rows("SELECT indexdef FROM pg_indexes WHERE indexname IN ('deliveries_recent', "
-        + "'deliveries_subscription', 'attempts_subscription') ORDER BY indexname");
+    List<String> definitions = TestServers.column(url, "SELECT indexdef FROM pg_indexes WHERE indexname IN ("
+        + "'deliveries_recent', 'deliveries_subscription', 'attempts_subscription') ORDER BY indexname");
     assertThat(definitions).hasSize(3).noneMatch(d -> d.contains("DESC"));
   }
 
   private static String plan(String sql) throws Exception {
-    try (Connection c = TestServers.jdbc(url); Statement s = c.createStatement()) {
-      s.execute("SET enable_seqscan = off");
-      s.execute("SET enable_sort = off");
-      s.execute("SET enable_incremental_sort = off");
-      StringBuilder out = new StringBuilder();
-      try (ResultSet r = s.executeQuery("EXPLAIN " + sql)) {
-        while (r.next()) {
-          out.append(r.getString(1)).append('\n');
-        }
-      }
-      return out.toString();
-    }
-  }
-
-  private static List<String> rows(String sql) throws Exception {
-    List<String> out = new ArrayList<>();
-    try (Connection c = TestServers.jdbc(url); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
-      while (r.next()) {
-        out.add(r.getString(1));
-      }
-    }
-    return out;
+    return String.join("\n", TestServers.column(url, "EXPLAIN " + sql));
   }
 }

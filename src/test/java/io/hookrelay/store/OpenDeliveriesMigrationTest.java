@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.hookrelay.tenant.Scope;
 import io.hookrelay.testing.TestServers;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -38,27 +36,19 @@ class OpenDeliveriesMigrationTest {
           + "timestamptz '2025-12-31' + make_interval(mins => i), '" + Scope.DEFAULT_TENANT + "' "
           + "FROM generate_series(1, 70) i");
     }
-    List<String> before = rows(url, "SELECT row_to_json(d)::text FROM deliveries d ORDER BY id");
+    List<String> before = TestServers.column(url, "SELECT row_to_json(d)::text FROM deliveries d ORDER BY id");
     TestServers.flyway(url, null).migrate();
 
-    assertThat(rows(url, "SELECT row_to_json(d)::text FROM deliveries d ORDER BY id")).hasSize(70)
+    assertThat(TestServers.column(url, "SELECT row_to_json(d)::text FROM deliveries d ORDER BY id")).hasSize(70)
         .containsExactlyElementsOf(before);
-    List<String> expected = rows(url, "SELECT id || ' ' || coalesce(next_attempt_at, created_at) FROM deliveries "
+    List<String> expected = TestServers.column(url, "SELECT id || ' ' || coalesce(next_attempt_at, created_at) "
+        + "FROM deliveries "
         + "WHERE status IN ('pending', 'retrying', 'delivering') ORDER BY id");
     assertThat(expected).hasSize(30);
-    assertThat(rows(url, "SELECT delivery_id || ' ' || due_at FROM deliveries_open ORDER BY delivery_id"))
+    assertThat(TestServers.column(url, "SELECT delivery_id || ' ' || due_at FROM deliveries_open "
+        + "ORDER BY delivery_id"))
         .containsExactlyElementsOf(expected);
-    assertThat(rows(url, "SELECT indexname FROM pg_indexes WHERE tablename = 'deliveries'"))
+    assertThat(TestServers.column(url, "SELECT indexname FROM pg_indexes WHERE tablename = 'deliveries'"))
         .doesNotContain("deliveries_due");
-  }
-
-  private static List<String> rows(String url, String sql) throws Exception {
-    List<String> out = new ArrayList<>();
-    try (Connection c = TestServers.jdbc(url); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
-      while (r.next()) {
-        out.add(r.getString(1));
-      }
-    }
-    return out;
   }
 }

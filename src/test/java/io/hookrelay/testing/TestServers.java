@@ -7,7 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -85,6 +88,17 @@ public final class TestServers {
     PgConnectOptions o = PgConnectOptions.fromUri(url);
     return DriverManager.getConnection("jdbc:postgresql://" + o.getHost() + ":" + o.getPort() + "/" + o.getDatabase(),
         o.getUser(), o.getPassword());
+  }
+
+  /** The first column of every row that {@code sql} answers on {@code url}'s database, as text. */
+  public static List<String> column(String url, String sql) throws java.sql.SQLException {
+    List<String> out = new ArrayList<>();
+    try (Connection c = jdbc(url); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
+      while (r.next()) {
+        out.add(r.getString(1));
+      }
+    }
+    return out;
   }
 
   /** Flyway on the service's migrations for {@code url}, up to version {@code target} (all of them when null). */
